@@ -1,0 +1,32 @@
+"""models-registry-mcp: which LLM providers and models an agent can call right now.
+
+The public API is the anyio `Registry` over the models.dev `Catalog`; the MCP
+server, the CLI and the web page are surfaces over it.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("models-registry-mcp")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
+# Defined before these imports: sources.py names the version in its User-Agent.
+from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog  # noqa: E402
+from .credentials import CredentialStatus, check_credentials  # noqa: E402
+from .registry import Registry, UnknownModelError  # noqa: E402
+from .settings import Settings  # noqa: E402
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "CredentialStatus",
+    "Model",
+    "Provider",
+    "Registry",
+    "Settings",
+    "UnknownModelError",
+    "__version__",
+    "check_credentials",
+    "parse_catalog",
+]

@@ -1,0 +1,282 @@
+"""The models.dev catalog: its pydantic schema, the one parse path, and the typed `Catalog`.
+
+This module owns the shape of models.dev's api.json and knows no I/O: bytes go in,
+a `Catalog` comes out. Every source (bundled snapshot, cache file, network fetch,
+user file) goes through `parse_catalog()` when its bytes are untrusted, or through
+`Catalog.trusted()` when they were validated before (the cache and the snapshot
+carry a sha256 of exactly what was validated).
+
+The schema is lenient where the catalog evolves: unknown fields are kept and
+passed through (`extra="allow"`), optional fields may be missing, and one
+malformed model or provider is skipped and counted instead of rejecting the
+whole catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Cost",
+    "Limit",
+    "Model",
+    "Provider",
+    "SkippedEntry",
+    "parse_catalog",
+]
+
+KNOWN_STATUSES = ("alpha", "beta", "deprecated")
+
+
+class _Open(BaseModel):
+    """Base for catalog objects: unknown fields are kept, so newer catalogs pass through intact."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Prices(_Open):
+    """Prices in USD per million tokens."""
+
+    input: float | None = Field(None, description="Input (prompt) tokens, USD per 1M.")
+    output: float | None = Field(None, description="Output (completion) tokens, USD per 1M.")
+    reasoning: float | None = Field(None, description="Reasoning tokens, USD per 1M, where billed apart.")
+    cache_read: float | None = Field(None, description="Cached input tokens read, USD per 1M.")
+    cache_write: float | None = Field(None, description="Input tokens written to the cache, USD per 1M.")
+    input_audio: float | None = Field(None, description="Audio input tokens, USD per 1M.")
+    output_audio: float | None = Field(None, description="Audio output tokens, USD per 1M.")
+
+
+class TierSpec(_Open):
+    """When a price tier applies."""
+
+    type: str = Field(description='What the tier is measured on; models.dev uses "context".')
+    size: int = Field(description="The tier applies once the input exceeds this many tokens.")
+
+
+class CostTier(Prices):
+    """Prices that replace the base prices above a threshold."""
+
+    tier: TierSpec = Field(description="The threshold at which these prices apply.")
+
+
+class Cost(Prices):
+    """A model's prices, with optional tiers for long inputs."""
+
+    tiers: list[CostTier] | None = Field(None, description="Prices above input-size thresholds.")
+    context_over_200k: Prices | None = Field(
+        None, description="Legacy form of a tier: prices once the input exceeds 200k tokens."
+    )
+
+
+class Limit(_Open):
+    """Token limits."""
+
+    context: int = Field(description="Context window in tokens (input and output together).")
+    input: int | None = Field(None, description="Largest input in tokens, where it is lower than the context.")
+    output: int = Field(description="Largest output in tokens.")
+
+
+class Modalities(_Open):
+    """What a model reads and writes."""
+
+    input: list[str] = Field(default_factory=list, description='Input kinds: "text", "image", "audio", "video", "pdf".')
+    output: list[str] = Field(default_factory=list, description='Output kinds, e.g. ["text"].')
+
+
+class ReasoningOption(_Open):
+    """One way to steer a reasoning model."""
+
+    type: str = Field(description='"effort", "toggle" or "budget_tokens".')
+    values: list[Any] | None = Field(None, description="Allowed values, for effort-style options.")
+
+
+class EndpointOverride(_Open):
+    """A per-model change to how its provider is called."""
+
+    npm: str | None = Field(None, description="AI SDK package to use for this model instead of the provider's.")
+    api: str | None = Field(None, description="Base URL for this model instead of the provider's.")
+    shape: str | None = Field(None, description="API shape, e.g. 'responses' or 'completions'.")
+    body: dict[str, Any] | None = Field(None, description="Extra fields to send in the request body.")
+    headers: dict[str, str] | None = Field(None, description="Extra request headers.")
+
+
+class ExperimentalMode(_Open):
+    """An optional mode (e.g. 'fast') with its own prices or endpoint changes."""
+
+    cost: Prices | None = Field(None, description="Prices in this mode.")
+    provider: EndpointOverride | None = Field(None, description="How the call changes in this mode.")
+
+
+class Experimental(_Open):
+    """Experimental features of a model."""
+
+    modes: dict[str, ExperimentalMode] | None = Field(None, description="Named modes, e.g. 'fast'.")
+
+
+class Model(_Open):
+    """One model as one provider serves it."""
+
+    id: str = Field(description="The model's id at its provider; may contain '/'.")
+    name: str = Field(description="Display name.")
+    family: str | None = Field(None, description="Model family, e.g. 'gpt' or 'claude-sonnet'.")
+    attachment: bool = Field(False, description="Accepts file attachments (images, PDFs...).")
+    reasoning: bool = Field(False, description="Is a reasoning (thinking) model.")
+    reasoning_options: list[ReasoningOption] | None = Field(None, description="How reasoning can be steered.")
+    tool_call: bool = Field(False, description="Supports tool (function) calling.")
+    structured_output: bool | None = Field(None, description="Supports structured (JSON schema) output.")
+    temperature: bool | None = Field(None, description="Accepts a temperature setting.")
+    interleaved: bool | dict[str, Any] | None = Field(None, description="Interleaved reasoning support.")
+    knowledge: str | None = Field(None, description="Knowledge cutoff, 'YYYY-MM' or 'YYYY-MM-DD'.")
+    release_date: str | None = Field(None, description="First release date.")
+    last_updated: str | None = Field(None, description="Date of the last update.")
+    modalities: Modalities = Field(default_factory=Modalities, description="Input and output kinds.")
+    open_weights: bool = Field(False, description="Weights are openly published.")
+    limit: Limit = Field(description="Token limits.")
+    cost: Cost | None = Field(None, description="Prices; missing means unknown, not free.")
+    status: str | None = Field(None, description="'alpha', 'beta' or 'deprecated'; missing means stable.")
+    experimental: Experimental | None = Field(None, description="Experimental modes.")
+    provider: EndpointOverride | None = Field(None, description="Per-model endpoint override.")
+
+
+class Provider(_Open):
+    """A provider: how to reach it, which credentials it reads, and its models."""
+
+    id: str = Field(description="Provider id, e.g. 'openai'.")
+    name: str = Field(description="Display name.")
+    env: list[str] = Field(default_factory=list, description="Environment variables the provider reads.")
+    npm: str | None = Field(None, description="AI SDK package that speaks its API.")
+    api: str | None = Field(None, description="Base URL; may hold ${VAR} placeholders.")
+    doc: str | None = Field(None, description="Documentation URL.")
+    models: dict[str, Model] = Field(default_factory=dict, description="Models by id.")
+
+
+class _ProviderHead(_Open):
+    """A provider without its models: validated on its own so one bad model never sinks its provider."""
+
+    id: str
+    name: str
+    env: list[str] = Field(default_factory=list)
+    npm: str | None = None
+    api: str | None = None
+    doc: str | None = None
+    models: dict[str, Any] = Field(default_factory=dict)
+
+
+class SkippedEntry(BaseModel):
+    """A provider or model left out of a catalog because it did not match the schema."""
+
+    ref: str = Field(description="'provider' or 'provider/model'.")
+    reason: str = Field(description="The first validation error, in one line.")
+
+
+class CatalogError(ValueError):
+    """The bytes are not a usable models.dev catalog."""
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in err["loc"]) or "value"
+    return f"{where}: {err['msg']}"
+
+
+class Catalog:
+    """A validated models.dev catalog: the raw mapping plus typed providers built on first use.
+
+    Typed `Provider` objects are built lazily and kept: loading a cached catalog
+    costs little more than parsing its JSON, and only providers that are queried
+    pay for their pydantic objects.
+    """
+
+    __slots__ = ("_raw", "_typed", "skipped")
+
+    def __init__(self, raw: dict[str, dict[str, Any]], skipped: list[SkippedEntry] | None = None):
+        self._raw = raw
+        self._typed: dict[str, Provider] = {}
+        self.skipped: list[SkippedEntry] = skipped or []
+
+    @classmethod
+    def trusted(cls, data: bytes) -> Catalog:
+        """A catalog from bytes this project validated before (cache, snapshot): parse, don't revalidate."""
+        raw = orjson.loads(data)
+        if not isinstance(raw, dict):
+            raise CatalogError("expected a JSON object of providers")
+        return cls(raw)
+
+    @property
+    def raw(self) -> dict[str, dict[str, Any]]:
+        """The catalog in models.dev's shape, unknown fields included. Do not mutate."""
+        return self._raw
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __contains__(self, provider_id: object) -> bool:
+        return provider_id in self._raw
+
+    @property
+    def provider_ids(self) -> list[str]:
+        return list(self._raw)
+
+    @property
+    def model_count(self) -> int:
+        return sum(len(p.get("models") or {}) for p in self._raw.values())
+
+    def provider(self, provider_id: str) -> Provider:
+        """The typed provider; KeyError when the catalog has no such provider."""
+        typed = self._typed.get(provider_id)
+        if typed is None:
+            typed = self._typed[provider_id] = Provider.model_validate(self._raw[provider_id])
+        return typed
+
+    def providers(self) -> Iterator[Provider]:
+        for provider_id in self._raw:
+            yield self.provider(provider_id)
+
+    def model_refs(self) -> Iterator[str]:
+        """Every model as 'provider/model'."""
+        for provider_id, provider in self._raw.items():
+            for model_id in provider.get("models") or {}:
+                yield f"{provider_id}/{model_id}"
+
+
+def parse_catalog(data: bytes | dict[str, Any]) -> Catalog:
+    """Validate an untrusted api.json and return a `Catalog` of what passed.
+
+    One malformed model or provider is skipped and recorded in `Catalog.skipped`;
+    only input that is not a catalog at all raises `CatalogError`.
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        try:
+            data = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise CatalogError(f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise CatalogError(f"expected a JSON object of providers, got {type(data).__name__}")
+
+    clean: dict[str, dict[str, Any]] = {}
+    skipped: list[SkippedEntry] = []
+    for provider_id, raw_provider in data.items():
+        try:
+            _ProviderHead.model_validate(raw_provider)
+        except ValidationError as exc:
+            skipped.append(SkippedEntry(ref=str(provider_id), reason=_first_error(exc)))
+            continue
+        good_models: dict[str, Any] = {}
+        for model_id, raw_model in raw_provider.get("models", {}).items():
+            try:
+                Model.model_validate(raw_model)
+            except ValidationError as exc:
+                skipped.append(SkippedEntry(ref=f"{provider_id}/{model_id}", reason=_first_error(exc)))
+                continue
+            good_models[model_id] = raw_model
+        clean[provider_id] = {**raw_provider, "models": good_models}
+    return Catalog(clean, skipped)

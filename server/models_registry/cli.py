@@ -1,0 +1,330 @@
+"""The `models-registry` command: a terminal surface over the `Registry`.
+
+One-shot commands (status, providers, models, show) read the catalog in hand
+and never wait on the network; they say on stderr when it is stale and how to
+refresh. `refresh` is the one command that fetches. Every command takes
+`--json`, which prints the same pydantic models the MCP tools return.
+Errors are one line on stderr naming the fix, with exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import orjson
+from pydantic import BaseModel
+
+from . import __version__
+from .catalog import CatalogError
+from .registry import CAPABILITIES, ModelEntry, ProviderInfo, Registry, UnknownModelError
+from .settings import DEFAULT_URL, Settings
+from .sources import CatalogSource, FetchError, FetchLimits, fetch_catalog, write_snapshot
+
+log = logging.getLogger("models_registry")
+
+BADGES = {
+    "tool_call": "tools",
+    "reasoning": "reasoning",
+    "attachment": "files",
+    "structured_output": "json",
+    "open_weights": "open",
+}
+
+
+class CliError(Exception):
+    """A one-line error for the user; the CLI prints 'Error: …' and exits 1."""
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, default=_dump, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown age"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min old"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h old"
+    return f"{int(seconds // 86400)} days old"
+
+
+def _stale_note(registry: Registry) -> None:
+    status = registry.status()
+    if status.stale and status.source is not CatalogSource.FILE:
+        print(
+            f"note: the catalog ({status.source}, {_age(status.age_seconds)}) is stale; "
+            "run `models-registry refresh` to update it",
+            file=sys.stderr,
+        )
+
+
+def _price(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def cmd_status(registry: Registry, args: argparse.Namespace) -> None:
+    """Show where the catalog came from, how old it is and the credential summary.
+
+    Example: models-registry status --json
+    """
+    status = registry.status()
+    if args.json:
+        _print_json({**status.model_dump(mode="json"), "summary": registry.summary().text})
+        return
+    print(registry.summary().text)
+    fetched = status.fetched_at.date().isoformat() if status.fetched_at else "unknown"
+    print(f"catalog: {status.source}, {status.providers} providers, {status.models} models, from {fetched}")
+    print(f"freshness: {_age(status.age_seconds)}{' (stale)' if status.stale else ''}, ttl {status.ttl_seconds}s")
+    print(f"url: {status.url or '-'}{' (offline)' if status.offline else ''}")
+    print(f"cache: {status.cache_dir}")
+    if status.skipped_models:
+        print(f"skipped: {status.skipped_models} malformed models")
+    if status.last_refresh:
+        print(f"last refresh: {status.last_refresh.outcome} {status.last_refresh.error or ''}".rstrip())
+    for problem in status.problems:
+        print(f"problem: {problem}")
+
+
+def cmd_providers(registry: Registry, args: argparse.Namespace) -> None:
+    """List providers and whether their credentials are set (variable names only, never values).
+
+    Shows providers you can call; --all adds the rest with the variables they need.
+    Example: models-registry providers --all --json
+    """
+    providers = registry.providers(available_only=not args.all)
+    if args.json:
+        _print_json({"summary": registry.summary(), "providers": providers})
+        return
+    print(registry.summary().text)
+    if not providers:
+        print("No provider has credentials set. Set one, e.g. OPENAI_API_KEY, or see them all with --all.")
+        return
+    print(_table([_provider_row(p) for p in providers], ["provider", "ok", "models", "credentials"]))
+
+
+def _provider_row(info: ProviderInfo) -> list[str]:
+    creds = info.credentials
+    if not creds.needs_credential:
+        detail = "no credential needed"
+    elif creds.configured:
+        detail = "set: " + ", ".join(creds.satisfied_by)
+    else:
+        detail = "needs: " + " or ".join(" + ".join(group) for group in creds.alternatives)
+    return [info.id, "yes" if info.available else "no", str(info.model_count), detail]
+
+
+def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
+    """List models you can call, filtered by capability, modality, context and price.
+
+    Example: models-registry models --capability tool_call --min-context 128000 --json
+    """
+    try:
+        entries = registry.models(
+            provider=args.provider,
+            available_only=not args.all,
+            capabilities=args.capability,
+            input_modalities=args.input_modality,
+            min_context=args.min_context,
+            max_input_cost=args.max_input_cost,
+            query=args.query,
+            include_deprecated=args.include_deprecated,
+        )
+    except (ValueError, LookupError) as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    total = len(entries)
+    entries = entries[: args.limit] if args.limit else entries
+    if args.json:
+        _print_json({"total": total, "models": entries})
+        return
+    if not entries:
+        print("No models match." + ("" if args.all else " Add --all to include providers without credentials."))
+        return
+    print(_table([_model_row(e) for e in entries], ["model", "context", "in $/1M", "out $/1M", "capabilities"]))
+    if total > len(entries):
+        print(f"… {total - len(entries)} more; raise --limit or narrow the filters")
+
+
+def _model_row(entry: ModelEntry) -> list[str]:
+    model = entry.model
+    badges = [label for field, label in BADGES.items() if getattr(model, field)]
+    if model.status:
+        badges.append(model.status)
+    cost = model.cost
+    return [
+        entry.ref,
+        f"{model.limit.context:,}",
+        _price(cost.input if cost else None),
+        _price(cost.output if cost else None),
+        " ".join(badges),
+    ]
+
+
+def cmd_show(registry: Registry, args: argparse.Namespace) -> None:
+    """Show everything about one model, given as provider/model.
+
+    Example: models-registry show openai/gpt-5 --json
+    """
+    try:
+        entry = registry.get(args.model)
+    except UnknownModelError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        _print_json(entry)
+        return
+    model = entry.model
+    print(f"{entry.ref}: {model.name} ({'available' if entry.available else 'provider not configured'})")
+    print(f"context {model.limit.context:,}, output {model.limit.output:,}; knowledge {model.knowledge or '-'}")
+    if model.cost:
+        print(f"price per 1M: input {_price(model.cost.input)}, output {_price(model.cost.output)}")
+    print("capabilities: " + (" ".join(label for f, label in BADGES.items() if getattr(model, f)) or "-"))
+    print(f"input: {', '.join(model.modalities.input)}; output: {', '.join(model.modalities.output)}")
+
+
+def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
+    """Fetch the catalog now (a conditional GET) and say what changed.
+
+    Example: models-registry refresh --json
+    """
+    result = anyio.run(lambda: registry.refresh(force=not args.if_stale))
+    if args.json:
+        _print_json({"result": result, "status": registry.status()})
+    else:
+        change = result.change
+        print(f"refresh: {result.outcome}" + (f" ({result.error})" if result.error else ""))
+        if result.changed:
+            print(f"added {len(change.added)}, removed {len(change.removed)}, repriced {len(change.price_changes)}")
+    if result.outcome in ("failed", "rejected"):
+        raise CliError(f"refresh {result.outcome}: {result.error}; the last good catalog is kept")
+
+
+def cmd_snapshot_update(args: argparse.Namespace) -> None:
+    """Maintainers: rebuild the bundled snapshot/ from a URL or a file.
+
+    Example: models-registry snapshot update --from https://models.dev/api.json
+    """
+    source = args.source
+    if Path(source).exists():
+        data = Path(source).read_bytes()
+        source_url = args.source_url or DEFAULT_URL
+    else:
+        try:
+            fetched = anyio.run(lambda: fetch_catalog(source, limits=FetchLimits(total_timeout=120)))
+        except FetchError as exc:
+            raise CliError(f"could not fetch {source}: {exc}") from None
+        data = fetched.body
+        source_url = source
+    on = args.date or datetime.now(UTC).date()
+    try:
+        meta = write_snapshot(data, source_url=source_url, on=on, directory=args.dir)
+    except CatalogError as exc:
+        raise CliError(f"not a usable catalog: {exc}") from None
+    if args.json:
+        _print_json(meta)
+    else:
+        print(f"snapshot of {meta.date}: {meta.providers} providers, {meta.models} models, sha256 {meta.sha256[:12]}…")
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def _doc(func: Any) -> dict[str, str]:
+    text = func.__doc__ or ""
+    return {"help": text.splitlines()[0], "description": text}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="models-registry",
+        description="Which LLM providers and models can you call right now? Built on the models.dev catalog.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(func))
+        p.add_argument("--json", action="store_true", help="output as JSON")
+        p.set_defaults(func=func)
+        return p
+
+    add("status", cmd_status)
+    add("providers", cmd_providers).add_argument(
+        "--all", action="store_true", help="include providers without credentials"
+    )
+
+    models = add("models", cmd_models)
+    models.add_argument("--provider", "-p", help="only this provider, e.g. openai")
+    models.add_argument("--all", action="store_true", help="include providers without credentials")
+    models.add_argument(
+        "--capability", "-c", action="append", default=[], choices=CAPABILITIES, help="required; repeatable"
+    )
+    models.add_argument("--input-modality", "-m", action="append", default=[], help="e.g. image, pdf; repeatable")
+    models.add_argument("--min-context", type=int, default=0, help="minimum context window in tokens")
+    models.add_argument("--max-input-cost", type=float, help="maximum input price, USD per 1M tokens")
+    models.add_argument("--query", "-q", help="words that must appear in the id, name or family")
+    models.add_argument("--include-deprecated", action="store_true", help="include deprecated models")
+    models.add_argument("--limit", type=int, default=50, help="rows to show (0 for all; default 50)")
+
+    add("show", cmd_show).add_argument("model", help="provider/model, e.g. openai/gpt-5")
+    add("refresh", cmd_refresh).add_argument(
+        "--if-stale", action="store_true", help="only fetch when the catalog is older than the TTL"
+    )
+
+    snapshot = sub.add_parser("snapshot", help="maintainers: manage the bundled snapshot")
+    snapshot_sub = snapshot.add_subparsers(dest="snapshot_command", required=True, metavar="COMMAND")
+    update = snapshot_sub.add_parser(
+        "update", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_snapshot_update)
+    )
+    update.add_argument("--from", dest="source", default=DEFAULT_URL, help="URL or file of an api.json")
+    update.add_argument("--date", type=date.fromisoformat, help="the catalog's date (default: today)")
+    update.add_argument("--source-url", help="with a file: the URL it was taken from")
+    update.add_argument("--dir", type=Path, help="where to write (default: the source tree's snapshot/)")
+    update.add_argument("--json", action="store_true", help="output as JSON")
+    update.set_defaults(func=cmd_snapshot_update)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "snapshot":
+            args.func(args)
+            return 0
+        registry = Registry(Settings.from_env())
+        if args.command != "status" and not args.json:
+            _stale_note(registry)
+        args.func(registry, args)
+    except CliError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    return 0

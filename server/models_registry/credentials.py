@@ -1,0 +1,132 @@
+"""Credential detection: which providers the user can call, judged from variable names.
+
+A models.dev provider's `env` list mixes three meanings: alternatives (google:
+any one of three key variables), joint requirements (azure: resource name and
+key) and settings that are no credential (amazon-bedrock: AWS_REGION). This
+module models each provider as groups of variables: a provider is configured
+when every variable of one group is set to a non-empty value.
+
+Secret values never leave this module: they are read only to test for
+emptiness, and every result holds variable *names*. The environment is read
+at each call, not once at import, so a key exported later is seen.
+
+Precedence: the mapping passed in (the process environment by default) is the
+only source here; the user-config layer merges an env_file under it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, Field
+
+__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "rule_for"]
+
+
+class CredentialRule(BaseModel):
+    """How a provider authenticates: any one complete group of variables, plus settings."""
+
+    groups: list[list[str]] = Field(description="Alternatives; each is a set of variables that must all be set.")
+    settings: list[str] = Field(default_factory=list, description="Variables the provider reads that are no credential.")
+
+
+def _any_of(*names: str) -> CredentialRule:
+    return CredentialRule(groups=[[name] for name in names])
+
+
+def _all_of(*names: str, settings: Sequence[str] = ()) -> CredentialRule:
+    return CredentialRule(groups=[list(names)], settings=list(settings))
+
+
+_VERTEX = CredentialRule(
+    groups=[
+        ["GOOGLE_VERTEX_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"],
+        ["GOOGLE_CLOUD_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"],
+    ],
+    settings=["GOOGLE_VERTEX_LOCATION", "GOOGLE_VERTEX_ENDPOINT"],
+)
+
+# Every provider in the catalog whose `env` lists more than one variable, spelled
+# out. tests/test_credentials.py fails when a new snapshot brings one not listed.
+KNOWN_RULES: dict[str, CredentialRule] = {
+    "amazon-bedrock": CredentialRule(
+        groups=[
+            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+            ["AWS_BEARER_TOKEN_BEDROCK"],
+            ["AWS_PROFILE"],
+            ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"],
+        ],
+        settings=["AWS_REGION"],
+    ),
+    "azure": _all_of("AZURE_RESOURCE_NAME", "AZURE_API_KEY"),
+    "azure-cognitive-services": _all_of(
+        "AZURE_COGNITIVE_SERVICES_RESOURCE_NAME", "AZURE_COGNITIVE_SERVICES_API_KEY"
+    ),
+    "cloudflare-ai-gateway": _all_of("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_GATEWAY_ID"),
+    "cloudflare-workers-ai": _all_of("CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_KEY"),
+    "databricks": _all_of("DATABRICKS_HOST", "DATABRICKS_TOKEN"),
+    "google": _any_of("GOOGLE_API_KEY", "GOOGLE_GENERATIVE_AI_API_KEY", "GEMINI_API_KEY"),
+    "google-vertex": _VERTEX,
+    "google-vertex-anthropic": _VERTEX,
+    "neon": _all_of("NEON_AI_GATEWAY_BASE_URL", "NEON_AI_GATEWAY_TOKEN"),
+    # The endpoint has a default (a local proxy); the key is the credential.
+    "privatemode-ai": _all_of("PRIVATEMODE_API_KEY", settings=["PRIVATEMODE_ENDPOINT"]),
+    "snowflake-cortex": _all_of("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_CORTEX_PAT"),
+}
+
+
+def rule_for(provider_id: str, env_names: Sequence[str]) -> CredentialRule:
+    """The credential rule of a provider: the explicit table, else its catalog `env` list.
+
+    A provider missing from the table with several variables is taken to need all
+    of them: a false "not configured" is safer than calling a provider that fails.
+    An empty list means no credential is needed (a local server).
+    """
+    if provider_id in KNOWN_RULES:
+        return KNOWN_RULES[provider_id]
+    return CredentialRule(groups=[list(env_names)] if env_names else [])
+
+
+class CredentialStatus(BaseModel):
+    """Whether a provider has credentials, by variable names only (never values)."""
+
+    configured: bool = Field(description="One complete group of credential variables is set (or none is needed).")
+    needs_credential: bool = Field(description="False for providers that need no key, such as a local server.")
+    satisfied_by: list[str] = Field(default_factory=list, description="Names of the variables that satisfied it.")
+    missing: list[str] = Field(
+        default_factory=list, description="Names still to set for the nearest group, when not configured."
+    )
+    alternatives: list[list[str]] = Field(default_factory=list, description="Every group that would satisfy it.")
+    settings: list[str] = Field(default_factory=list, description="Variables read that are not credentials.")
+
+
+def _is_set(env: Mapping[str, str], name: str) -> bool:
+    return bool(env.get(name, "").strip())
+
+
+def check_credentials(rule: CredentialRule, env: Mapping[str, str] | None = None) -> CredentialStatus:
+    """Check one provider's rule against the environment (`os.environ` when None), names only."""
+    env = os.environ if env is None else env
+    if not rule.groups:
+        return CredentialStatus(configured=True, needs_credential=False, settings=rule.settings)
+    nearest: list[str] | None = None
+    for group in rule.groups:
+        missing = [name for name in group if not _is_set(env, name)]
+        if not missing:
+            return CredentialStatus(
+                configured=True,
+                needs_credential=True,
+                satisfied_by=list(group),
+                alternatives=rule.groups,
+                settings=rule.settings,
+            )
+        if nearest is None or len(missing) < len(nearest):
+            nearest = missing
+    return CredentialStatus(
+        configured=False,
+        needs_credential=True,
+        missing=nearest or [],
+        alternatives=rule.groups,
+        settings=rule.settings,
+    )

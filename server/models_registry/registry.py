@@ -1,0 +1,540 @@
+"""The anyio `Registry`: the catalog in hand, its freshness, credentials and queries.
+
+Every surface (MCP tools, CLI, web page) talks to a `Registry` and nothing else.
+It has a catalog the moment it is built (user file, cache or snapshot: no
+network), and `Registry.open()` keeps it fresh from a background task, so no
+caller ever waits on the network. A refresh swaps the catalog only after the
+fetched one passed the schema and the plausibility gate; subscribers hear about
+every attempt.
+
+This module knows nothing about MCP.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from pydantic import BaseModel, Field
+
+from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog
+from .credentials import CredentialStatus, check_credentials, rule_for
+from .settings import Settings
+from .sources import (
+    CacheError,
+    CatalogCache,
+    CatalogSource,
+    FetchError,
+    FetchLimits,
+    LoadedCatalog,
+    NotModified,
+    check_plausible,
+    fetch_catalog,
+    load_initial,
+    redact_url,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "CatalogChange",
+    "ModelEntry",
+    "ProviderInfo",
+    "RefreshOutcome",
+    "RefreshResult",
+    "Registry",
+    "RegistryStatus",
+    "Summary",
+    "UnknownModelError",
+    "split_model_ref",
+]
+
+log = logging.getLogger(__name__)
+
+CAPABILITIES = ("tool_call", "reasoning", "attachment", "structured_output", "temperature", "open_weights")
+MIN_BACKGROUND_INTERVAL = 60.0  # seconds between background attempts, whatever the TTL
+MAX_BACKOFF = 3600.0
+
+
+class UnknownModelError(LookupError):
+    """No such model; `matches` holds the closest 'provider/model' refs."""
+
+    def __init__(self, model_ref: str, matches: list[str]):
+        self.model_ref = model_ref
+        self.matches = matches
+        hint = f" Did you mean: {', '.join(matches)}?" if matches else ""
+        super().__init__(f"Unknown model {model_ref!r}.{hint}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def split_model_ref(model_ref: str) -> tuple[str, str]:
+    """'provider/model' → (provider_id, model_id), split on the first '/' (model ids may hold '/')."""
+    provider_id, sep, model_id = model_ref.strip().partition("/")
+    if not sep or not provider_id or not model_id:
+        raise ValueError(f"expected 'provider/model', got {model_ref!r}")
+    return provider_id, model_id
+
+
+class RefreshOutcome(StrEnum):
+    UPDATED = "updated"  # a new catalog was fetched and swapped in
+    NOT_MODIFIED = "not_modified"  # upstream answered 304
+    FRESH = "fresh"  # nothing to do: within the TTL
+    SKIPPED = "skipped"  # offline, or serving a user file
+    FAILED = "failed"  # the fetch failed
+    REJECTED = "rejected"  # fetched, but failed the schema or the gate
+
+
+class PriceChange(BaseModel):
+    model: str = Field(description="'provider/model'.")
+    input_before: float | None
+    input_after: float | None
+    output_before: float | None
+    output_after: float | None
+
+
+class CatalogChange(BaseModel):
+    """What a refresh changed."""
+
+    added: list[str] = Field(default_factory=list, description="Models added, as 'provider/model'.")
+    removed: list[str] = Field(default_factory=list, description="Models removed.")
+    price_changes: list[PriceChange] = Field(default_factory=list, description="Models whose price changed.")
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.price_changes)
+
+
+class RefreshResult(BaseModel):
+    """The result of one refresh attempt."""
+
+    outcome: RefreshOutcome
+    changed: bool = Field(description="The catalog in hand is different afterwards.")
+    change: CatalogChange = Field(default_factory=CatalogChange)
+    error: str | None = Field(None, description="Why the fetch failed or was rejected.")
+    at: datetime
+
+
+class RegistryStatus(BaseModel):
+    """Where the catalog in hand came from and how fresh it is."""
+
+    source: CatalogSource = Field(description="snapshot | cache | network | file.")
+    url: str | None = Field(description="Where the catalog was fetched from (credentials removed).")
+    fetched_at: datetime | None = Field(description="When upstream last confirmed it (snapshot: its date).")
+    age_seconds: float | None
+    stale: bool = Field(description="Older than the TTL.")
+    ttl_seconds: int
+    offline: bool
+    etag: str | None
+    providers: int
+    models: int
+    skipped_models: int = Field(description="Models left out of the catalog in hand for failing the schema.")
+    last_refresh: RefreshResult | None = Field(description="The last refresh attempt in this process.")
+    problems: list[str] = Field(description="Settings or files that could not be used.")
+    cache_dir: str
+
+
+class ProviderInfo(BaseModel):
+    """A provider and whether the user can call it."""
+
+    id: str
+    name: str
+    available: bool = Field(description="Credentials are configured (or none are needed).")
+    credentials: CredentialStatus
+    api: str | None
+    npm: str | None
+    doc: str | None
+    model_count: int
+
+
+class ModelEntry(BaseModel):
+    """A model with its provider and availability."""
+
+    ref: str = Field(description="'provider/model'.")
+    provider_id: str
+    provider_name: str
+    available: bool
+    model: Model
+
+
+class Summary(BaseModel):
+    providers_available: int
+    providers_total: int
+    keys_configured: int = Field(description="Distinct credential variables set that make a provider available.")
+    text: str
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class Registry:
+    """The catalog in hand plus the environment's credentials; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        limits: FetchLimits | None = None,
+    ):
+        self.settings = settings or Settings.from_env()
+        self._env = env
+        self._limits = limits or FetchLimits()
+        self._cache = CatalogCache(self.settings.cache_dir)
+        self._loaded: LoadedCatalog = load_initial(self.settings.catalog_file, self._cache)
+        self._last_refresh: RefreshResult | None = None
+        self._failures = 0
+        self._retry_after: float | None = None
+        self._refresh_lock: anyio.Lock | None = None
+        self._subscribers: set[MemoryObjectSendStream[RefreshResult]] = set()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings | None = None, *, background_refresh: bool = True, **kwargs: Any):
+        """A registry whose catalog is refreshed in the background while the block runs."""
+        registry = cls(settings, **kwargs)
+        async with anyio.create_task_group() as tg:
+            if background_refresh and registry.settings.network_allowed:
+                tg.start_soon(registry._refresh_forever)
+            try:
+                yield registry
+            finally:
+                tg.cancel_scope.cancel()
+
+    # --- state ---------------------------------------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._loaded.catalog
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment credentials are read from, at each call."""
+        return os.environ if self._env is None else self._env
+
+    def _age_seconds(self) -> float | None:
+        fetched_at = self._loaded.fetched_at
+        return None if fetched_at is None else max(0.0, (datetime.now(UTC) - fetched_at).total_seconds())
+
+    @property
+    def stale(self) -> bool:
+        age = self._age_seconds()
+        return age is None or age > self.settings.ttl_seconds
+
+    def status(self) -> RegistryStatus:
+        loaded = self._loaded
+        return RegistryStatus(
+            source=loaded.source,
+            url=redact_url(loaded.url) if loaded.url else None,
+            fetched_at=loaded.fetched_at,
+            age_seconds=self._age_seconds(),
+            stale=self.stale,
+            ttl_seconds=self.settings.ttl_seconds,
+            offline=self.settings.offline,
+            etag=loaded.etag,
+            providers=len(loaded.catalog),
+            models=loaded.catalog.model_count,
+            skipped_models=len(loaded.catalog.skipped),
+            last_refresh=self._last_refresh,
+            problems=[*self.settings.problems, *loaded.problems],
+            cache_dir=str(self.settings.cache_dir),
+        )
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def credentials(self, provider: Provider) -> CredentialStatus:
+        return check_credentials(rule_for(provider.id, provider.env), self.env)
+
+    def _provider_info(self, provider: Provider) -> ProviderInfo:
+        creds = self.credentials(provider)
+        return ProviderInfo(
+            id=provider.id,
+            name=provider.name,
+            available=creds.configured,
+            credentials=creds,
+            api=provider.api,
+            npm=provider.npm,
+            doc=provider.doc,
+            model_count=len(provider.models),
+        )
+
+    def providers(self, *, available_only: bool = False) -> list[ProviderInfo]:
+        """Providers, available ones first, then by id."""
+        infos = [self._provider_info(p) for p in self.catalog.providers()]
+        if available_only:
+            infos = [info for info in infos if info.available]
+        return sorted(infos, key=lambda info: (not info.available, info.id))
+
+    def provider(self, provider_id: str) -> ProviderInfo:
+        """One provider; LookupError with close matches when unknown."""
+        if provider_id not in self.catalog:
+            matches = difflib.get_close_matches(provider_id, self.catalog.provider_ids, n=5)
+            hint = f" Did you mean: {', '.join(matches)}?" if matches else ""
+            raise LookupError(f"Unknown provider {provider_id!r}.{hint}")
+        return self._provider_info(self.catalog.provider(provider_id))
+
+    def models(
+        self,
+        *,
+        provider: str | None = None,
+        available_only: bool = False,
+        capabilities: Iterable[str] = (),
+        input_modalities: Iterable[str] = (),
+        min_context: int = 0,
+        max_input_cost: float | None = None,
+        query: str | None = None,
+        include_deprecated: bool = False,
+    ) -> list[ModelEntry]:
+        """Models matching every filter, by provider then model id.
+
+        A price cap excludes models without a known price: unknown is not free.
+        """
+        capabilities = list(capabilities)
+        if unknown := [c for c in capabilities if c not in CAPABILITIES]:
+            raise ValueError(f"unknown capability {unknown[0]!r}; allowed: {', '.join(CAPABILITIES)}")
+        modalities = list(input_modalities)
+        words = (query or "").lower().split()
+        providers = [self.catalog.provider(self.provider(provider).id)] if provider else self.catalog.providers()
+        entries: list[ModelEntry] = []
+        for prov in providers:
+            available = self.credentials(prov).configured
+            if available_only and not available:
+                continue
+            for model in prov.models.values():
+                if not include_deprecated and model.status == "deprecated":
+                    continue
+                if any(not getattr(model, c) for c in capabilities):
+                    continue
+                if any(m not in model.modalities.input for m in modalities):
+                    continue
+                if model.limit.context < min_context:
+                    continue
+                if max_input_cost is not None and (
+                    model.cost is None or model.cost.input is None or model.cost.input > max_input_cost
+                ):
+                    continue
+                ref = f"{prov.id}/{model.id}"
+                if words and not all(w in f"{ref} {model.name} {model.family or ''}".lower() for w in words):
+                    continue
+                entries.append(ModelEntry(ref=ref, provider_id=prov.id, provider_name=prov.name, available=available, model=model))
+        return sorted(entries, key=lambda e: (e.provider_id, e.model.id))
+
+    def get(self, model_ref: str) -> ModelEntry:
+        """Exactly one model by 'provider/model'; UnknownModelError with close matches on a miss."""
+        provider_id, _, model_id = model_ref.strip().partition("/")
+        raw = self.catalog.raw.get(provider_id)
+        if raw is not None and model_id in (raw.get("models") or {}):
+            prov = self.catalog.provider(provider_id)
+            return ModelEntry(
+                ref=f"{provider_id}/{model_id}",
+                provider_id=provider_id,
+                provider_name=prov.name,
+                available=self.credentials(prov).configured,
+                model=prov.models[model_id],
+            )
+        raise UnknownModelError(model_ref, self.close_matches(model_ref))
+
+    def close_matches(self, model_ref: str, n: int = 5) -> list[str]:
+        """The refs nearest to what the user typed: the same model id elsewhere first, then by spelling."""
+        wanted = model_ref.strip()
+        refs = list(self.catalog.model_refs())
+        bare = wanted.partition("/")[2] if "/" in wanted and wanted.partition("/")[0] in self.catalog else wanted
+        same_id = [ref for ref in refs if (m := ref.partition("/")[2]) == bare or m.endswith(f"/{bare}")]
+        spelled = difflib.get_close_matches(wanted, refs, n=n, cutoff=0.6)
+        return list(dict.fromkeys([*same_id, *spelled]))[:n]
+
+    def summary(self) -> Summary:
+        """'x providers available, y API keys configured'."""
+        available = 0
+        keys: set[str] = set()
+        for prov in self.catalog.providers():
+            creds = self.credentials(prov)
+            if creds.configured:
+                available += 1
+                keys.update(creds.satisfied_by)
+        total = len(self.catalog)
+        text = f"{_plural(available, 'provider')} available, {_plural(len(keys), 'API key')} configured"
+        return Summary(providers_available=available, providers_total=total, keys_configured=len(keys), text=text)
+
+    # --- refresh -------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[MemoryObjectReceiveStream[RefreshResult]]:
+        """Receive every refresh attempt's result while the block runs; a slow reader misses some."""
+        send, receive = anyio.create_memory_object_stream[RefreshResult](16)
+        self._subscribers.add(send)
+        try:
+            yield receive
+        finally:
+            self._subscribers.discard(send)
+            send.close()
+            receive.close()
+
+    def _publish(self, result: RefreshResult) -> None:
+        self._last_refresh = result
+        for send in list(self._subscribers):
+            try:
+                send.send_nowait(result)
+            except anyio.WouldBlock:
+                log.debug("a subscriber is behind; dropped one refresh event")
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                self._subscribers.discard(send)
+
+    def _result(self, outcome: RefreshOutcome, change: CatalogChange | None = None, error: str | None = None):
+        change = change or CatalogChange()
+        result = RefreshResult(
+            outcome=outcome, changed=change.changed, change=change, error=error, at=datetime.now(UTC)
+        )
+        if outcome in (RefreshOutcome.FAILED, RefreshOutcome.REJECTED):
+            self._failures += 1
+            log.warning("catalog refresh %s: %s; keeping the %s catalog", outcome, error, self._loaded.source)
+        elif outcome is not RefreshOutcome.FRESH:
+            self._failures = 0
+            self._retry_after = None
+        self._publish(result)
+        return result
+
+    async def refresh(self, *, force: bool = False) -> RefreshResult:
+        """Fetch the catalog if it is stale (or always, with force) and swap it in if it passes the gate.
+
+        Never raises for network or data faults: the result says what happened, and
+        the last good catalog stays in hand.
+        """
+        if self._refresh_lock is None:
+            self._refresh_lock = anyio.Lock()
+        async with self._refresh_lock:
+            if not self.settings.network_allowed:
+                reason = "offline (MODELS_REGISTRY_OFFLINE)" if self.settings.offline else "serving a catalog file"
+                return self._result(RefreshOutcome.SKIPPED, error=reason)
+            if not force:
+                await self._adopt_newer_cache()
+                if not self.stale:
+                    return self._result(RefreshOutcome.FRESH)
+            return await self._fetch_and_swap()
+
+    async def _adopt_newer_cache(self) -> None:
+        """Another process sharing the cache may have refreshed it: take its catalog, no network needed."""
+        try:
+            meta = await anyio.to_thread.run_sync(self._cache.read_meta)
+        except CacheError:
+            return
+        held = self._loaded.fetched_at
+        if held is not None and meta.fetched_at <= held:
+            return
+        try:
+            loaded = await anyio.to_thread.run_sync(self._cache.load)
+        except CacheError:
+            return
+        change = _diff(self.catalog, loaded.catalog)
+        self._loaded = loaded
+        if change.changed:
+            self._result(RefreshOutcome.UPDATED, change)
+
+    def _conditional_headers(self) -> tuple[str | None, str | None]:
+        loaded = self._loaded
+        same_url = loaded.url == redact_url(self.settings.url)
+        if loaded.source in (CatalogSource.CACHE, CatalogSource.NETWORK) and same_url:
+            return loaded.etag, loaded.last_modified
+        return None, None
+
+    async def _fetch_and_swap(self) -> RefreshResult:
+        url = self.settings.url
+        etag, last_modified = self._conditional_headers()
+        try:
+            fetched = await fetch_catalog(url, etag=etag, last_modified=last_modified, limits=self._limits)
+        except FetchError as exc:
+            self._retry_after = exc.retry_after
+            return self._result(RefreshOutcome.FAILED, error=str(exc))
+
+        if isinstance(fetched, NotModified):
+            try:
+                self._loaded.fetched_at = await anyio.to_thread.run_sync(self._cache.touch)
+            except (CacheError, OSError) as exc:
+                log.warning("could not record the 304 in the cache: %s", exc)
+            return self._result(RefreshOutcome.NOT_MODIFIED)
+
+        try:
+            new = await anyio.to_thread.run_sync(parse_catalog, fetched.body)
+            same_url = self._loaded.url == redact_url(url)
+            check_plausible(new, self.catalog if same_url else None)
+        except CatalogError as exc:
+            return self._result(RefreshOutcome.REJECTED, error=str(exc))
+
+        change = _diff(self.catalog, new)
+        problems: list[str] = []
+        try:
+            meta = await anyio.to_thread.run_sync(
+                lambda: self._cache.store(new, url=url, etag=fetched.etag, last_modified=fetched.last_modified)
+            )
+            fetched_at = meta.fetched_at
+        except OSError as exc:  # filelock.Timeout is an OSError too
+            problems.append(f"could not write the cache in {self._cache.directory} ({type(exc).__name__})")
+            fetched_at = datetime.now(UTC)
+        self._loaded = LoadedCatalog(
+            new,
+            CatalogSource.NETWORK,
+            fetched_at=fetched_at,
+            url=redact_url(url),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            problems=problems,
+        )
+        return self._result(RefreshOutcome.UPDATED, change)
+
+    def _next_attempt_in(self) -> float:
+        """Seconds until the background task should try again."""
+        if self._failures:
+            backoff = min(MAX_BACKOFF, MIN_BACKGROUND_INTERVAL * 2 ** (self._failures - 1))
+            return max(backoff, self._retry_after or 0.0)
+        age = self._age_seconds()
+        if age is None or (self._last_refresh is None and age > self.settings.ttl_seconds):
+            return 0.0  # stale at start: refresh straight away, in the background
+        return max(MIN_BACKGROUND_INTERVAL, self.settings.ttl_seconds - age)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await anyio.sleep(self._next_attempt_in())
+            try:
+                await self.refresh()
+            except Exception:  # a bug here must not kill the server; the catalog in hand stays
+                log.exception("background refresh crashed")
+                self._failures += 1
+
+
+def _prices(raw_model: dict[str, Any]) -> tuple[Any, Any]:
+    cost = raw_model.get("cost") or {}
+    return cost.get("input"), cost.get("output")
+
+
+def _diff(old: Catalog, new: Catalog) -> CatalogChange:
+    """Models added, removed and repriced, compared on the raw catalogs (no typed objects needed)."""
+    added: list[str] = []
+    removed: list[str] = []
+    repriced: list[PriceChange] = []
+    for provider_id in old.raw.keys() | new.raw.keys():
+        old_models = (old.raw.get(provider_id) or {}).get("models") or {}
+        new_models = (new.raw.get(provider_id) or {}).get("models") or {}
+        added += [f"{provider_id}/{m}" for m in new_models.keys() - old_models.keys()]
+        removed += [f"{provider_id}/{m}" for m in old_models.keys() - new_models.keys()]
+        for model_id in old_models.keys() & new_models.keys():
+            before, after = _prices(old_models[model_id]), _prices(new_models[model_id])
+            if before != after:
+                repriced.append(
+                    PriceChange(
+                        model=f"{provider_id}/{model_id}",
+                        input_before=before[0],
+                        input_after=after[0],
+                        output_before=before[1],
+                        output_after=after[1],
+                    )
+                )
+    return CatalogChange(added=sorted(added), removed=sorted(removed), price_changes=sorted(repriced, key=lambda p: p.model))

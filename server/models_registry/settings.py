@@ -1,0 +1,59 @@
+"""Runtime settings from environment variables, and where every file lives.
+
+Each setting has one documented variable (see the README's configuration table).
+A malformed value never stops the program: it falls back to the default and the
+problem is kept in `Settings.problems`, which `status` reports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+__all__ = ["DEFAULT_TTL_SECONDS", "DEFAULT_URL", "Settings"]
+
+APP_NAME = "models-registry"
+DEFAULT_URL = "https://models.dev/api.json"
+DEFAULT_TTL_SECONDS = 24 * 3600
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the catalog comes from and where its files live."""
+
+    url: str = DEFAULT_URL
+    ttl_seconds: int = DEFAULT_TTL_SECONDS
+    offline: bool = False
+    catalog_file: Path | None = None
+    cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from MODELS_REGISTRY_* variables; unset or empty means the default."""
+        env = os.environ if env is None else env
+        problems: list[str] = []
+        kwargs: dict = {}
+        if url := env.get("MODELS_REGISTRY_URL", "").strip():
+            kwargs["url"] = url
+        if ttl := env.get("MODELS_REGISTRY_TTL", "").strip():
+            try:
+                kwargs["ttl_seconds"] = max(0, int(ttl))
+            except ValueError:
+                problems.append(f"MODELS_REGISTRY_TTL={ttl!r} is not a whole number of seconds; using 86400")
+        kwargs["offline"] = env.get("MODELS_REGISTRY_OFFLINE", "").strip().lower() in _TRUE
+        if catalog := env.get("MODELS_REGISTRY_CATALOG", "").strip():
+            kwargs["catalog_file"] = Path(catalog).expanduser()
+        if cache_dir := env.get("MODELS_REGISTRY_CACHE_DIR", "").strip():
+            kwargs["cache_dir"] = Path(cache_dir).expanduser()
+        return cls(problems=tuple(problems), **kwargs)
+
+    @property
+    def network_allowed(self) -> bool:
+        """A file catalog or offline mode means the network is never touched."""
+        return not self.offline and self.catalog_file is None

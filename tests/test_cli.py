@@ -1,0 +1,127 @@
+"""The models-registry CLI: through main(argv) for output, and as a real process for the network and secret checks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models_registry.cli import main
+from models_registry.sources import snapshot_dir
+
+from .conftest import CREDENTIAL_VARIABLES, MINI_CATALOG
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_status_json_offline_reports_the_snapshot(capsys, monkeypatch):
+    monkeypatch.setenv("MODELS_REGISTRY_OFFLINE", "1")
+    meta = json.loads((snapshot_dir() / "metadata.json").read_text())
+    status = run_json(capsys, "status")
+    assert (status["source"], status["providers"], status["models"]) == ("snapshot", meta["providers"], meta["models"])
+    assert status["offline"] is True and status["stale"] is True
+
+
+def test_providers_json_lists_configured_providers_by_variable_name(capsys, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "g-secret")
+    out = run_json(capsys, "providers")
+    assert out["summary"]["text"] == "1 provider available, 1 API key configured"
+    [google] = out["providers"]
+    assert google["id"] == "google" and google["credentials"]["satisfied_by"] == ["GEMINI_API_KEY"]
+
+
+def test_providers_without_keys_says_how_to_set_one(capsys):
+    assert main(["providers"]) == 0
+    out = capsys.readouterr()
+    assert "0 providers available" in out.out and "OPENAI_API_KEY" in out.out
+    assert "models-registry refresh" in out.err  # the snapshot is stale, and the note says how to fix it
+
+
+def test_models_json_applies_filters(capsys, monkeypatch):
+    monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
+    out = run_json(capsys, "models", "--all", "-p", "openai", "-c", "reasoning", "--min-context", "400000")
+    assert [m["ref"] for m in out["models"]] == ["openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano"]
+    assert out["total"] == 3
+
+
+def test_models_human_table_shows_badges(capsys, monkeypatch):
+    monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    assert main(["models", "-q", "gpt-5-mini"]) == 0
+    assert "openai/gpt-5-mini  400,000  0.25     2         tools reasoning files json" in capsys.readouterr().out
+
+
+def test_show_unknown_model_is_one_line_with_close_matches(capsys):
+    assert main(["show", "openai/gpt-5-mimi"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("Error: Unknown model 'openai/gpt-5-mimi'. Did you mean: openai/gpt-5-mini")
+
+
+def test_show_model_with_a_slash_in_its_id(capsys):
+    out = run_json(capsys, "show", "openrouter/anthropic/claude-haiku-4.5")
+    assert out["model"]["id"] == "anthropic/claude-haiku-4.5"
+
+
+def test_refresh_fetches_and_reports_changes(capsys, monkeypatch, upstream):
+    monkeypatch.setenv("MODELS_REGISTRY_URL", upstream.url)
+    out = run_json(capsys, "refresh")
+    assert out["result"]["outcome"] == "updated" and out["status"]["models"] == 39
+    assert run_json(capsys, "refresh")["result"]["outcome"] == "not_modified"
+
+
+def test_refresh_failure_exits_1_and_keeps_the_catalog(capsys, monkeypatch, refused_url):
+    monkeypatch.setenv("MODELS_REGISTRY_URL", refused_url)
+    assert main(["refresh"]) == 1
+    err = capsys.readouterr().err
+    assert "Error: refresh failed: connection refused; the last good catalog is kept" in err
+
+
+def test_snapshot_update_writes_a_verifiable_snapshot(capsys, tmp_path):
+    out = run_json(capsys, "snapshot", "update", "--from", str(MINI_CATALOG), "--date", "2026-01-02", "--dir", str(tmp_path))
+    assert (out["providers"], out["models"], out["date"]) == (10, 39, "2026-01-02")
+    from models_registry.sources import load_snapshot
+
+    assert load_snapshot(tmp_path).catalog.model_count == 39
+
+
+def cli(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "models_registry", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_one_shot_commands_never_wait_on_an_upstream_that_never_answers(silent_server):
+    env = {**os.environ, "MODELS_REGISTRY_URL": silent_server.url}
+    result = cli("providers", "--json", env=env, timeout=30)
+    assert result.returncode == 0 and json.loads(result.stdout)["providers"] == []
+    assert silent_server.connections == []  # the network is not on the start-up path
+
+
+def test_secret_values_never_appear_in_output_or_files(upstream, tmp_path):
+    canaries = {name: f"canary-{i}-{name.lower()}" for i, name in enumerate(CREDENTIAL_VARIABLES)}
+    env = {**os.environ, **canaries, "MODELS_REGISTRY_URL": upstream.url}
+    runs = [
+        ("-v", "status", "--json"),
+        ("-v", "providers", "--all"),
+        ("providers", "--all", "--json"),
+        ("models", "--json", "--limit", "0"),
+        ("models", "--all", "-c", "tool_call"),
+        ("show", "amazon-bedrock/no-such-model"),
+        ("show", "azure/gpt-5", "--json"),
+        ("-v", "refresh", "--json"),
+        ("-v", "refresh"),
+    ]
+    upstream.fault = None
+    outputs = [cli(*args, env=env) for args in runs]
+    upstream.fault = "http_500"
+    outputs.append(cli("-v", "refresh", env=env))
+    assert outputs[1].returncode == 0 and "AZURE_API_KEY" in outputs[1].stdout  # names are shown
+    texts = [o.stdout + o.stderr for o in outputs]
+    texts += [p.read_bytes().decode(errors="replace") for p in Path(env["MODELS_REGISTRY_CACHE_DIR"]).rglob("*") if p.is_file()]
+    leaks = [value for value in canaries.values() for text in texts if value in text]
+    assert leaks == []
