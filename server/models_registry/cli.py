@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -221,6 +222,33 @@ def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
         raise CliError(f"refresh {result.outcome}: {result.error}; the last good catalog is kept")
 
 
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Run the MCP server: stdio for desktop hosts and IDE agents, HTTP for agent frameworks.
+
+    Example: models-registry serve --transport streamable-http --port 8765
+    """
+    from .mcp_server import build_server  # the MCP SDK is imported only by the command that needs it
+
+    server = build_server(Registry(Settings.from_env()))
+    if args.transport == "stdio":
+        server.run()
+        return
+    import uvicorn
+
+    from .http_app import build_http_app
+
+    token = args.auth_token or os.environ.get("MODELS_REGISTRY_AUTH_TOKEN", "").strip() or None
+    try:
+        app = build_http_app(
+            server, args.transport, host=args.host, port=args.port, token=token, allowed_hosts=args.allowed_host
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    path = "/sse" if args.transport == "sse" else "/mcp"
+    print(f"models-registry: serving MCP ({args.transport}) at http://{args.host}:{args.port}{path}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
 def cmd_snapshot_update(args: argparse.Namespace) -> None:
     """Maintainers: rebuild the bundled snapshot/ from a URL or a file.
 
@@ -294,6 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-stale", action="store_true", help="only fetch when the catalog is older than the TTL"
     )
 
+    serve = sub.add_parser("serve", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_serve))
+    serve.add_argument("--transport", "-t", choices=["stdio", "sse", "streamable-http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind for HTTP (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port for HTTP (default 8765)")
+    serve.add_argument("--auth-token", help="bearer token HTTP clients must send (or MODELS_REGISTRY_AUTH_TOKEN)")
+    serve.add_argument(
+        "--allowed-host", action="append", default=[], help="extra Host header to accept, e.g. a proxy's name"
+    )
+    serve.set_defaults(func=cmd_serve)
+
     snapshot = sub.add_parser("snapshot", help="maintainers: manage the bundled snapshot")
     snapshot_sub = snapshot.add_subparsers(dest="snapshot_command", required=True, metavar="COMMAND")
     update = snapshot_sub.add_parser(
@@ -317,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        if args.command == "snapshot":
+        if args.command in ("snapshot", "serve"):
             args.func(args)
             return 0
         registry = Registry(Settings.from_env())

@@ -27,6 +27,8 @@ from pydantic import BaseModel, Field
 
 from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog
 from .credentials import CredentialStatus, check_credentials, rule_for
+from .preferences import ROLE_PATTERN, DefaultsStore
+from .recommend import RecommendRequest, RecommendResult, recommend
 from .settings import Settings
 from .sources import (
     CacheError,
@@ -45,6 +47,7 @@ from .sources import (
 __all__ = [
     "CAPABILITIES",
     "CatalogChange",
+    "DefaultInfo",
     "ModelEntry",
     "ProviderInfo",
     "RefreshOutcome",
@@ -165,6 +168,22 @@ class ModelEntry(BaseModel):
     model: Model
 
 
+class DefaultInfo(BaseModel):
+    """The model a role points at, where that came from, and whether it can be called now."""
+
+    role: str
+    model: str | None = Field(description="'provider/model', or None when nothing is set and nothing is available.")
+    source: str = Field(description="environment (VARIABLE) | stored (set_default) | fallback.")
+    usable: bool = Field(description="The model exists and its provider has credentials.")
+    reason: str | None = Field(None, description="Why it is not usable.")
+    fallback: str | None = Field(None, description="What to use instead when it is not usable.")
+
+
+def _check_role(role: str) -> None:
+    if not ROLE_PATTERN.match(role):
+        raise ValueError(f"invalid role {role!r}: use lowercase letters, digits, '-' or '_' (e.g. 'default', 'small')")
+
+
 class Summary(BaseModel):
     providers_available: int
     providers_total: int
@@ -187,6 +206,8 @@ class Registry:
         limits: FetchLimits | None = None,
     ):
         self.settings = settings or Settings.from_env()
+        for problem in self.settings.problems:
+            log.warning("%s", problem)
         self._env = env
         self._limits = limits or FetchLimits()
         self._cache = CatalogCache(self.settings.cache_dir)
@@ -196,19 +217,35 @@ class Registry:
         self._retry_after: float | None = None
         self._refresh_lock: anyio.Lock | None = None
         self._subscribers: set[MemoryObjectSendStream[RefreshResult]] = set()
+        self._defaults = DefaultsStore(self.settings.state_dir)
+        self._running = 0
 
     @classmethod
     @asynccontextmanager
     async def open(cls, settings: Settings | None = None, *, background_refresh: bool = True, **kwargs: Any):
         """A registry whose catalog is refreshed in the background while the block runs."""
         registry = cls(settings, **kwargs)
-        async with anyio.create_task_group() as tg:
-            if background_refresh and registry.settings.network_allowed:
-                tg.start_soon(registry._refresh_forever)
-            try:
-                yield registry
-            finally:
-                tg.cancel_scope.cancel()
+        async with registry.running(background_refresh=background_refresh):
+            yield registry
+
+    @asynccontextmanager
+    async def running(self, *, background_refresh: bool = True) -> AsyncIterator[Registry]:
+        """Keep this registry fresh from a background task while the block runs.
+
+        Nested or concurrent blocks (one per SSE or in-memory client) share the first one's task.
+        """
+        first = self._running == 0
+        self._running += 1
+        try:
+            async with anyio.create_task_group() as tg:
+                if first and background_refresh and self.settings.network_allowed:
+                    tg.start_soon(self._refresh_forever)
+                try:
+                    yield self
+                finally:
+                    tg.cancel_scope.cancel()
+        finally:
+            self._running -= 1
 
     # --- state ---------------------------------------------------------------------------------
 
@@ -245,7 +282,7 @@ class Registry:
             models=loaded.catalog.model_count,
             skipped_models=len(loaded.catalog.skipped),
             last_refresh=self._last_refresh,
-            problems=[*self.settings.problems, *loaded.problems],
+            problems=[*self.settings.problems, *loaded.problems, *filter(None, [self._defaults.problem])],
             cache_dir=str(self.settings.cache_dir),
         )
 
@@ -364,6 +401,74 @@ class Registry:
         total = len(self.catalog)
         text = f"{_plural(available, 'provider')} available, {_plural(len(keys), 'API key')} configured"
         return Summary(providers_available=available, providers_total=total, keys_configured=len(keys), text=text)
+
+    def recommend(
+        self, request: RecommendRequest, *, providers: list[str] | None = None, available_only: bool = True
+    ) -> RecommendResult:
+        """Ranked picks among the models the user can call (or all, with available_only=False)."""
+        for provider_id in providers or []:
+            self.provider(provider_id)  # unknown → LookupError with close matches
+        entries = [
+            e
+            for e in self.models(available_only=available_only, include_deprecated=True)
+            if not providers or e.provider_id in providers
+        ]
+        default = self.get_default("default")
+        return recommend(entries, request, default_model=default.model if default.source != "fallback" else None)
+
+    # --- defaults ------------------------------------------------------------------------------
+
+    def set_default(self, model_ref: str, role: str = "default") -> DefaultInfo:
+        """Remember `model_ref` for `role`; UnknownModelError with close matches when it does not exist."""
+        _check_role(role)
+        entry = self.get(model_ref)
+        self._defaults.set(role, entry.ref)
+        return self.get_default(role)
+
+    def get_default(self, role: str = "default") -> DefaultInfo:
+        """The model for a role. Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then the stored preference, then a fallback."""
+        _check_role(role)
+        variable = f"MODELS_REGISTRY_{role.upper().replace('-', '_')}_MODEL"
+        if chosen := self.env.get(variable, "").strip():
+            return self._default_info(role, chosen, f"environment ({variable})")
+        if stored := self._defaults.load().get(role):
+            return self._default_info(role, stored, "stored (set_default)")
+        fallback = self._fallback(role)
+        return DefaultInfo(
+            role=role,
+            model=fallback,
+            source="fallback",
+            usable=fallback is not None,
+            reason=None if fallback else "no provider has credentials; set an API key to get a default",
+        )
+
+    def defaults(self) -> list[DefaultInfo]:
+        roles = {"default", "small", *self._defaults.load()}
+        return [self.get_default(role) for role in sorted(roles)]
+
+    def _default_info(self, role: str, model_ref: str, source: str) -> DefaultInfo:
+        try:
+            entry = self.get(model_ref)
+        except UnknownModelError as exc:
+            return DefaultInfo(
+                role=role, model=model_ref, source=source, usable=False,
+                reason=f"not in the catalog ({exc})", fallback=self._fallback(role),
+            )
+        if not entry.available:
+            creds = self.credentials(self.catalog.provider(entry.provider_id))
+            return DefaultInfo(
+                role=role, model=entry.ref, source=source, usable=False,
+                reason=f"{entry.provider_id} is not configured: set {' + '.join(creds.missing)}",
+                fallback=self._fallback(role),
+            )
+        return DefaultInfo(role=role, model=entry.ref, source=source, usable=True)
+
+    def _fallback(self, role: str) -> str | None:
+        """'small': the cheapest capable tool-calling model; any other role: the best tool-calling one."""
+        request = RecommendRequest(capabilities=["tool_call"], optimize="cost" if role == "small" else "capability", limit=1)
+        entries = self.models(available_only=True, capabilities=["tool_call"])
+        picks = recommend(entries, request).recommendations
+        return picks[0].model if picks else None
 
     # --- refresh -------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class Settings:
     offline: bool = False
     catalog_file: Path | None = None
     cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
+    state_dir: Path = field(default_factory=lambda: Path(platformdirs.user_state_dir(APP_NAME)))
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -51,6 +52,8 @@ class Settings:
             kwargs["catalog_file"] = Path(catalog).expanduser()
         if cache_dir := env.get("MODELS_REGISTRY_CACHE_DIR", "").strip():
             kwargs["cache_dir"] = Path(cache_dir).expanduser()
+        if state_dir := env.get("MODELS_REGISTRY_STATE_DIR", "").strip():
+            kwargs["state_dir"] = Path(state_dir).expanduser()
         return cls(problems=tuple(problems), **kwargs)
 
     @property

@@ -46,6 +46,7 @@ __all__ = [
     "Fetched",
     "LoadedCatalog",
     "NotModified",
+    "atomic_write",
     "check_plausible",
     "fetch_catalog",
     "load_file",
@@ -105,7 +106,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory, fsync, then os.replace: readers see old or new, never half."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -176,8 +177,8 @@ def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path
     )
     directory.mkdir(parents=True, exist_ok=True)
     # mtime=0 keeps the gzip bytes reproducible for the same catalog.
-    _atomic_write(directory / SNAPSHOT_FILE, gzip.compress(clean, compresslevel=9, mtime=0))
-    _atomic_write(directory / SNAPSHOT_META, meta.model_dump_json(indent=2).encode() + b"\n")
+    atomic_write(directory / SNAPSHOT_FILE, gzip.compress(clean, compresslevel=9, mtime=0))
+    atomic_write(directory / SNAPSHOT_META, meta.model_dump_json(indent=2).encode() + b"\n")
     return meta
 
 
@@ -262,8 +263,8 @@ class CatalogCache:
             skipped_models=len(catalog.skipped),
         )
         with self._lock():
-            _atomic_write(self.catalog_path, data)
-            _atomic_write(self.meta_path, meta.model_dump_json(indent=2).encode())
+            atomic_write(self.catalog_path, data)
+            atomic_write(self.meta_path, meta.model_dump_json(indent=2).encode())
         return meta
 
     def touch(self) -> datetime | None:
@@ -271,7 +272,7 @@ class CatalogCache:
         with self._lock():
             meta = self.read_meta()
             meta.fetched_at = _now()
-            _atomic_write(self.meta_path, meta.model_dump_json(indent=2).encode())
+            atomic_write(self.meta_path, meta.model_dump_json(indent=2).encode())
         return meta.fetched_at
 
 

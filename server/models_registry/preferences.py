@@ -1,0 +1,63 @@
+"""The user's remembered defaults by role ("default", "small", ...), in a state file of their own.
+
+Kept apart from any hand-written config so that writing a preference never
+touches a file the user edits. Several processes may call `set` at once: each
+call takes a file lock, re-reads the file, changes one role and replaces the
+file atomically, so no update is lost. A corrupt file is moved aside (never
+deleted) and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import filelock
+import orjson
+
+from .sources import atomic_write
+
+__all__ = ["ROLE_PATTERN", "DefaultsStore"]
+
+log = logging.getLogger(__name__)
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+class DefaultsStore:
+    """defaults.json in the state directory: {"roles": {role: "provider/model"}}."""
+
+    def __init__(self, directory: Path):
+        self.path = directory / "defaults.json"
+        self.problem: str | None = None
+
+    def _lock(self) -> filelock.FileLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return filelock.FileLock(self.path.with_suffix(".lock"), timeout=30)
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = orjson.loads(self.path.read_bytes())
+            roles = data["roles"]
+            if not isinstance(roles, dict) or not all(isinstance(v, str) for v in roles.values()):
+                raise ValueError("roles must map names to 'provider/model'")
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self.problem = f"{self.path} is unreadable ({type(exc).__name__}); defaults start empty"
+            return {}
+        self.problem = None
+        return dict(roles)
+
+    def load(self) -> dict[str, str]:
+        return self._read()
+
+    def set(self, role: str, model_ref: str) -> None:
+        with self._lock():
+            roles = self._read()
+            if self.problem and self.path.is_file():  # keep what the user had, out of the way
+                self.path.replace(self.path.with_name(f"defaults.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"))
+            roles[role] = model_ref
+            atomic_write(self.path, orjson.dumps({"roles": roles}, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+            self.problem = None

@@ -1,0 +1,203 @@
+"""The MCP surface through the SDK's in-memory client, in both protocol eras (2026-07-28 and the legacy handshake)."""
+
+import json
+
+import anyio
+import pytest
+from mcp.client import Client
+from mcp.shared.exceptions import MCPError
+from mcp.types import ResourceTemplateReference, ResourceUpdatedNotification
+
+from models_registry.mcp_server import build_server
+from models_registry.registry import Registry
+from models_registry.settings import Settings
+
+from .conftest import MINI_CATALOG
+
+pytestmark = pytest.mark.anyio
+
+TOOLS = {"list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default", "refresh_catalog"}
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request) -> str:
+    return request.param
+
+
+def make_registry(tmp_path, env=None, **settings) -> Registry:
+    base = {"catalog_file": MINI_CATALOG, "cache_dir": tmp_path / "cache", "state_dir": tmp_path / "state"}
+    return Registry(Settings(**{**base, **settings}), env=env if env is not None else {"OPENAI_API_KEY": "sk-test"})
+
+
+async def call(client, tool: str, **arguments):
+    return await client.call_tool(tool, arguments)
+
+
+async def test_tools_list_has_seven_described_tools_with_output_schemas(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        tools = (await client.list_tools()).tools
+    assert {t.name for t in tools} == TOOLS
+    for tool in tools:
+        assert len(tool.description) > 80 and tool.output_schema, tool.name
+    annotations = {t.name: t.annotations for t in tools}
+    assert annotations["list_models"].read_only_hint and annotations["list_models"].idempotent_hint
+    assert annotations["set_default"].read_only_hint is False
+
+
+async def test_list_providers_reports_available_providers_by_variable_name(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        result = await call(client, "list_providers")
+    data = result.structured_content
+    assert data["summary"] == "1 provider available, 1 API key configured"
+    assert [p["id"] for p in data["providers"]] == ["openai"]
+    assert data["providers"][0]["credentials"]["satisfied_by"] == ["OPENAI_API_KEY"]
+    assert "sk-test" not in json.dumps(data) and "sk-test" not in result.content[0].text
+
+
+async def test_list_providers_without_keys_explains_the_env_block(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path, env={})), mode=mode) as client:
+        result = await call(client, "list_providers")
+    assert "env" in result.content[0].text and "0 providers available" in result.content[0].text
+
+
+async def test_list_models_filters_groups_and_pages(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        first = (await call(client, "list_models", capabilities=["reasoning"], limit=2)).structured_content
+        second = (await call(client, "list_models", capabilities=["reasoning"], limit=2, offset=2)).structured_content
+    assert first["total"] == 5 and first["next_offset"] == 2
+    assert [m["model"] for m in first["providers"]["openai"]] == ["openai/gpt-5", "openai/gpt-5-mini"]
+    assert [m["model"] for m in second["providers"]["openai"]] == ["openai/gpt-5-nano", "openai/o3"]
+
+
+async def test_get_model_resolves_ids_with_a_slash(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        result = await call(client, "get_model", model="openrouter/anthropic/claude-haiku-4.5")
+    data = result.structured_content
+    assert data["model"] == "openrouter/anthropic/claude-haiku-4.5" and data["available"] is False
+    assert data["credentials"]["missing"] == ["OPENROUTER_API_KEY"]
+    assert "not callable: set OPENROUTER_API_KEY" in result.content[0].text
+
+
+async def test_unknown_model_is_a_tool_error_with_close_matches(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        result = await call(client, "get_model", model="openai/gpt-5-mimi")
+    assert result.is_error
+    assert "Did you mean: openai/gpt-5-mini" in result.content[0].text
+
+
+async def test_bad_argument_is_a_clean_tool_error(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        wrong_type = await call(client, "list_models", min_context="lots")
+        bad_provider = await call(client, "list_models", provider="opnai")
+    assert wrong_type.is_error and "min_context" in wrong_type.content[0].text
+    assert bad_provider.is_error and "Did you mean: openai" in bad_provider.content[0].text
+    assert "Traceback" not in wrong_type.content[0].text + bad_provider.content[0].text
+
+
+async def test_recommend_model_picks_only_callable_models(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        result = await call(client, "recommend_model", capabilities=["tool_call"], input_modalities=["image"])
+    picks = result.structured_content["recommendations"]
+    assert picks and all(p["model"].startswith("openai/") and "tool_call" in p["capabilities"] for p in picks)
+    assert "proxy" in result.content[0].text
+
+
+async def test_set_default_persists_and_get_default_reads_it_back(tmp_path, mode):
+    registry = make_registry(tmp_path)
+    async with Client(build_server(registry), mode=mode) as client:
+        saved = await call(client, "set_default", model="anthropic/claude-haiku-4-5", role="small")
+        assert saved.structured_content["usable"] is False and "ANTHROPIC_API_KEY" in saved.content[0].text
+        unknown = await call(client, "set_default", model="anthropic/claude-nope", role="small")
+        assert unknown.is_error and "Did you mean" in unknown.content[0].text
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:  # a restart
+        got = (await call(client, "get_default", role="small")).structured_content
+    assert (got["model"], got["source"], got["usable"]) == ("anthropic/claude-haiku-4-5", "stored (set_default)", False)
+    assert got["fallback"].startswith("openai/")
+
+
+async def test_get_default_falls_back_to_a_callable_tool_model(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        got = (await call(client, "get_default")).structured_content
+    assert got["source"] == "fallback" and got["model"].startswith("openai/") and got["usable"]
+
+
+async def test_refresh_catalog_reports_progress_and_changes(tmp_path, mode, upstream):
+    registry = make_registry(tmp_path, catalog_file=None, url=upstream.url)
+    progress: list[float] = []
+
+    async def on_progress(value, total, message):
+        progress.append(value)
+
+    async with Client(build_server(registry), mode=mode) as client:
+        result = await client.call_tool("refresh_catalog", {"force": True}, progress_callback=on_progress)
+    # The lifespan's background refresh may have fetched first; then the forced one gets a 304.
+    assert result.structured_content["outcome"] in ("updated", "not_modified")
+    assert registry.status().source == "network" and progress == [0, 2]
+    assert ("added" in result.content[0].text) == (result.structured_content["outcome"] == "updated")
+
+
+async def test_resources_and_templates(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        listed = {str(r.uri) for r in (await client.list_resources()).resources}
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        catalog = json.loads((await client.read_resource("models://catalog")).contents[0].text)
+        status = json.loads((await client.read_resource("models://status")).contents[0].text)
+        defaults = json.loads((await client.read_resource("models://defaults")).contents[0].text)
+        provider = json.loads((await client.read_resource("models://providers/openrouter")).contents[0].text)
+        model = json.loads(
+            (await client.read_resource("models://models/openrouter/anthropic/claude-haiku-4.5")).contents[0].text
+        )
+        with pytest.raises(MCPError):
+            await client.read_resource("models://models/openai/no-such-model")
+    assert {"models://catalog", "models://status", "models://defaults"} <= listed
+    assert templates == {"models://providers/{provider_id}", "models://models/{provider_id}/{+model_id}"}
+    assert catalog["openai"]["models"]["gpt-5"]["limit"]["context"] == 400_000
+    assert (status["source"], status["models"]) == ("file", 39)
+    assert {d["role"] for d in defaults["defaults"]} == {"default", "small"}
+    assert "anthropic/claude-haiku-4.5" in provider["models"]
+    assert model["model"]["id"] == "anthropic/claude-haiku-4.5"
+
+
+async def test_completion_suggests_available_providers_first_and_model_ids(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        providers = await client.complete(
+            ResourceTemplateReference(type="ref/resource", uri="models://providers/{provider_id}"),
+            {"name": "provider_id", "value": ""},
+        )
+        models = await client.complete(
+            ResourceTemplateReference(type="ref/resource", uri="models://models/{provider_id}/{+model_id}"),
+            {"name": "model_id", "value": "anthropic/"},
+            context_arguments={"provider_id": "openrouter"},
+        )
+    assert providers.completion.values[0] == "openai"
+    assert models.completion.values == ["anthropic/claude-haiku-4.5"]
+
+
+async def test_new_era_subscribers_hear_catalog_changes(tmp_path, upstream):
+    registry = make_registry(tmp_path, catalog_file=None, url=upstream.url)
+    async with Client(build_server(registry)) as client:
+        async with client.listen(resource_subscriptions=["models://catalog"]) as events:
+            await registry.refresh(force=True)
+            with anyio.fail_after(5):
+                async for event in events:
+                    assert event.uri == "models://catalog"
+                    break
+
+
+async def test_legacy_subscribers_hear_catalog_changes(tmp_path, upstream):
+    registry = make_registry(tmp_path, catalog_file=None, url=upstream.url)
+    heard = anyio.Event()
+    uris: list[str] = []
+
+    async def on_message(message):
+        if isinstance(message, ResourceUpdatedNotification):
+            uris.append(str(message.params.uri))
+            heard.set()
+
+    async with Client(build_server(registry), mode="legacy", message_handler=on_message) as client:
+        with pytest.warns(UserWarning):  # the SDK marks resources/subscribe as deprecated
+            await client.subscribe_resource("models://catalog")
+        await registry.refresh(force=True)
+        with anyio.fail_after(5):
+            await heard.wait()
+    assert uris == ["models://catalog"]
