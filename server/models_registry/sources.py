@@ -32,7 +32,6 @@ from urllib.parse import urlsplit, urlunsplit
 import anyio
 import filelock
 import httpx2
-import orjson
 from pydantic import BaseModel, Field, ValidationError
 
 from . import __version__

@@ -1,0 +1,24 @@
+"""The cold-start baseline: a bare MCPServer with one trivial `list_providers` tool, over stdio.
+
+    python benchmarks/_bare_server.py
+
+It pays only for Python, the MCP SDK and the stdio transport; `benchmarks.cold_start`
+spawns it side by side with `models-registry serve`.
+"""
+
+from __future__ import annotations
+
+from mcp.server.mcpserver import MCPServer
+
+# WARNING, like `models-registry serve`: both servers keep stderr quiet.
+server = MCPServer("bare", log_level="WARNING")
+
+
+@server.tool()
+def list_providers() -> dict:
+    """A fixed answer: no catalog, no credentials."""
+    return {"summary": "1 provider available, 1 API key configured", "providers": ["openai"]}
+
+
+if __name__ == "__main__":
+    server.run()

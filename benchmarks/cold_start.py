@@ -1,0 +1,102 @@
+"""Cold start over stdio: spawn → first list_providers result, vs a bare MCPServer with one trivial tool.
+
+    python -m benchmarks.cold_start [--runs N] [--quick]
+
+Target: at most 1.10x. Each run spawns a fresh process with the SDK's stdio
+client, as a desktop host does, calls `list_providers` once and exits. The time
+runs from just before the spawn to the tool result (the shutdown after it is not
+counted). The candidate is `python -m models_registry serve` (offline, on the
+bundled catalog, temporary cache and state directories, two API keys set); the
+baseline is `benchmarks/_bare_server.py`, an MCPServer whose one tool returns a
+fixed dict, so the ratio is what the registry adds on top of Python + the SDK.
+Both eras are measured: legacy (the initialize handshake most desktop hosts
+speak) and modern (2026-07-28, no handshake).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import anyio
+from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
+from mcp.types import CallToolResult
+
+from ._timing import Figure, alternate
+
+Mode = Literal["legacy", "auto"]
+ERAS: dict[Mode, str] = {"legacy": "legacy handshake", "auto": "2026-07-28"}
+BARE_SERVER = Path(__file__).with_name("_bare_server.py")
+
+
+def _env(tmp: Path) -> dict[str, str]:
+    """The same env for both servers (merged by the SDK over HOME, PATH, ...); the bare one ignores it."""
+    return {
+        "MODELS_REGISTRY_OFFLINE": "1",
+        "MODELS_REGISTRY_CACHE_DIR": str(tmp / "cache"),
+        "MODELS_REGISTRY_STATE_DIR": str(tmp / "state"),
+        "OPENAI_API_KEY": "bench",
+        "ANTHROPIC_API_KEY": "bench",
+    }
+
+
+def _cold_start(params: StdioServerParameters, mode: Mode, out: list[float]) -> Callable[[], None]:
+    """One run: spawn, connect, call list_providers once; appends spawn → result seconds to `out`."""
+
+    async def run() -> None:
+        start = time.perf_counter()
+        async with Client(params, mode=mode) as client:  # the spawn happens on entering
+            result = await client.call_tool("list_providers", {})
+            elapsed = time.perf_counter() - start
+        _check(params, result)
+        out.append(elapsed)
+
+    return lambda: anyio.run(run)
+
+
+def _check(params: StdioServerParameters, result: CallToolResult) -> None:
+    text = " ".join(getattr(c, "text", "") for c in result.content)
+    if result.is_error or "available" not in text:
+        raise RuntimeError(f"{params.args}: list_providers failed: {text!r}")
+
+
+def measure(runs: int, mode: Mode = "legacy") -> Figure:
+    """Side by side, `runs` cold starts of each (after one warm-up each, which is dropped)."""
+    with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
+        env = _env(Path(tmp))
+        ours = StdioServerParameters(
+            command=sys.executable, args=["-m", "models_registry", "serve"], env=env, cwd=tmp
+        )
+        bare = StdioServerParameters(command=sys.executable, args=[str(BARE_SERVER)], env=env, cwd=tmp)
+        a: list[float] = []
+        b: list[float] = []
+        alternate(_cold_start(ours, mode, a), _cold_start(bare, mode, b), runs)
+    # alternate() times whole runs (shutdown included); keep the spawn → result times, minus the warm-ups.
+    return Figure(f"cold start, spawn → list_providers ({ERAS[mode]})", a[1:], b[1:], target=1.10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="2 runs, for a CI smoke test")
+    parser.add_argument(
+        "--mode", choices=["legacy", "auto", "both"], default="both", help="protocol era (auto = 2026-07-28)"
+    )
+    args = parser.parse_args()
+    runs = 2 if args.quick else args.runs
+    modes: list[Mode] = ["legacy", "auto"] if args.mode == "both" else [args.mode]
+    figures = [measure(runs, mode) for mode in modes]
+    print("| figure | candidate min/median/max ms | baseline min/median/max ms | ratio | target |")
+    print("|---|---|---|---|---|")
+    for figure in figures:
+        print(figure.row())
+
+
+if __name__ == "__main__":
+    main()
