@@ -216,9 +216,9 @@ def build_server(registry: Registry) -> MCPServer:
             words = query.lower().split()
             infos = [p for p in infos if all(w in f"{p.id} {p.name}".lower() for w in words)]
         roles: dict[str, list[str]] = defaultdict(list)
-        for default in registry.defaults():
-            if default.model and default.source != "fallback":
-                roles[default.model.partition("/")[0]].append(default.role)
+        for role in registry.roles():
+            if chosen := registry.chosen_default(role):
+                roles[chosen[0].partition("/")[0]].append(role)
         items = [ProviderItem(**p.model_dump(), default_roles=roles.get(p.id, [])) for p in infos]
         st = registry.status()
         summary = registry.summary()

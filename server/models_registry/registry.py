@@ -417,8 +417,8 @@ class Registry:
             for e in self.models(available_only=available_only, include_deprecated=True)
             if not providers or e.provider_id in providers
         ]
-        default = self.get_default("default")
-        return recommend(entries, request, default_model=default.model if default.source != "fallback" else None)
+        chosen = self.chosen_default("default")
+        return recommend(entries, request, default_model=chosen[0] if chosen else None)
 
     # --- defaults ------------------------------------------------------------------------------
 
@@ -429,14 +429,23 @@ class Registry:
         self._defaults.set(role, entry.ref)
         return self.get_default(role)
 
-    def get_default(self, role: str = "default") -> DefaultInfo:
-        """The model for a role. Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then the stored preference, then a fallback."""
+    def chosen_default(self, role: str = "default") -> tuple[str, str] | None:
+        """(model_ref, source) the user chose for a role, without computing a fallback.
+
+        Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then the stored preference.
+        """
         _check_role(role)
         variable = f"MODELS_REGISTRY_{role.upper().replace('-', '_')}_MODEL"
         if chosen := self.env.get(variable, "").strip():
-            return self._default_info(role, chosen, f"environment ({variable})")
+            return chosen, f"environment ({variable})"
         if stored := self._defaults.load().get(role):
-            return self._default_info(role, stored, "stored (set_default)")
+            return stored, "stored (set_default)"
+        return None
+
+    def get_default(self, role: str = "default") -> DefaultInfo:
+        """The model for a role: what the user chose (see `chosen_default`), else a fallback."""
+        if chosen := self.chosen_default(role):
+            return self._default_info(role, *chosen)
         fallback = self._fallback(role)
         return DefaultInfo(
             role=role,
@@ -446,9 +455,11 @@ class Registry:
             reason=None if fallback else "no provider has credentials; set an API key to get a default",
         )
 
+    def roles(self) -> list[str]:
+        return sorted({"default", "small", *self._defaults.load()})
+
     def defaults(self) -> list[DefaultInfo]:
-        roles = {"default", "small", *self._defaults.load()}
-        return [self.get_default(role) for role in sorted(roles)]
+        return [self.get_default(role) for role in self.roles()]
 
     def _default_info(self, role: str, model_ref: str, source: str) -> DefaultInfo:
         try:
