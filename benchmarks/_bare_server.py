@@ -1,12 +1,19 @@
 """The cold-start baseline: a bare MCPServer with one trivial `list_providers` tool, over stdio.
 
-    python benchmarks/_bare_server.py
+    python benchmarks/_bare_server.py [--gc-tuned]
 
 It pays only for Python, the MCP SDK and the stdio transport; `benchmarks.cold_start`
-spawns it side by side with `models-registry serve`.
+spawns it side by side with `models-registry serve`. With --gc-tuned it starts the way
+`models-registry serve` does (no garbage collection until the server is built), for a
+like-for-like figure of what the registry itself adds.
 """
 
-from __future__ import annotations
+import gc
+import sys
+
+GC_TUNED = "--gc-tuned" in sys.argv
+if GC_TUNED:
+    gc.disable()
 
 from mcp.server.mcpserver import MCPServer
 
@@ -21,4 +28,7 @@ def list_providers() -> dict:
 
 
 if __name__ == "__main__":
+    if GC_TUNED:
+        gc.freeze()
+        gc.enable()
     server.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -13,7 +13,7 @@ class Figure:
     name: str
     candidate: list[float]
     baseline: list[float]
-    target: float
+    target: float | None  # None: an informative figure with no target
 
     @property
     def ratio(self) -> float:
@@ -21,24 +21,24 @@ class Figure:
 
     @property
     def met(self) -> bool:
-        return self.ratio <= self.target
+        return self.target is None or self.ratio <= self.target
 
     def row(self) -> str:
         def ms(xs: list[float]) -> str:
             return f"{min(xs) * 1e3:.2f} / {statistics.median(xs) * 1e3:.2f} / {max(xs) * 1e3:.2f}"
 
-        verdict = "met" if self.met else "NOT met"
-        return f"| {self.name} | {ms(self.candidate)} | {ms(self.baseline)} | {self.ratio:.2f}x | <= {self.target}x {verdict} |"
+        verdict = "(information)" if self.target is None else f"<= {self.target}x " + ("met" if self.met else "NOT met")
+        return f"| {self.name} | {ms(self.candidate)} | {ms(self.baseline)} | {self.ratio:.2f}x | {verdict} |"
 
 
-def alternate(candidate: Callable[[], object], baseline: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
-    """Run baseline and candidate in turn `runs` times each (after one warm-up of each)."""
-    candidate(), baseline()
-    a: list[float] = []
-    b: list[float] = []
+def alternate(runners: Sequence[Callable[[], object]], runs: int) -> list[list[float]]:
+    """Run each runner in turn, `runs` rounds (after one warm-up of each); the seconds of each run, per runner."""
+    for run in runners:
+        run()
+    times: list[list[float]] = [[] for _ in runners]
     for _ in range(runs):
-        for fn, out in ((baseline, b), (candidate, a)):
+        for run, out in zip(reversed(runners), reversed(times)):  # baselines first, as before
             start = time.perf_counter()
-            fn()
+            run()
             out.append(time.perf_counter() - start)
-    return a, b
+    return times

@@ -6,7 +6,7 @@ import json
 import orjson
 import pytest
 
-from models_registry.catalog import Catalog, CatalogError, parse_catalog
+from models_registry.catalog import Catalog, CatalogError, CatalogIndex, parse_catalog
 from models_registry.sources import load_snapshot, snapshot_dir
 
 from .conftest import DATA, MINI_CATALOG
@@ -109,3 +109,42 @@ def test_trusted_catalog_builds_typed_providers_only_when_asked():
     assert catalog._typed == {}
     assert catalog.provider("anthropic").models["claude-haiku-4-5"].name
     assert list(catalog._typed) == ["anthropic"]
+
+
+def test_the_index_locates_every_provider_in_the_unchanged_json():
+    catalog = parse_catalog(MINI_CATALOG.read_bytes())
+    data, index = catalog.to_json_with_index()
+    assert data == orjson.dumps(catalog.raw)
+    for provider_id, (start, end) in index.spans.items():
+        assert orjson.loads(data[start:end]) == catalog.raw[provider_id]
+        assert "models" not in index.heads[provider_id]
+        assert index.model_counts[provider_id] == len(catalog.raw[provider_id]["models"])
+    assert CatalogIndex.from_json(index.to_json()) == index
+
+
+def test_an_indexed_catalog_parses_a_provider_only_when_its_models_are_asked_for():
+    data, index = parse_catalog(MINI_CATALOG.read_bytes()).to_json_with_index()
+    catalog = Catalog.trusted(data, index)
+    assert (len(catalog), catalog.model_count, "openai" in catalog) == (10, 39, True)
+    assert catalog.head("openai")["name"] == "OpenAI" and catalog.model_count_of("openai") > 0
+    assert catalog._entries == {}  # answered from the index alone
+    assert "gpt-5" in catalog.entry("openai")["models"]
+    assert list(catalog._entries) == ["openai"]
+    assert catalog.raw == orjson.loads(data) and list(catalog.raw) == list(orjson.loads(data))
+    assert catalog.to_json() == data
+
+
+def test_an_index_that_does_not_fit_its_data_costs_only_a_full_parse():
+    data, index = parse_catalog(MINI_CATALOG.read_bytes()).to_json_with_index()
+    shifted = index._replace(spans={pid: (start + 3, end + 3) for pid, (start, end) in index.spans.items()})
+    catalog = Catalog.trusted(data, shifted)
+    assert catalog.entry("anthropic") == orjson.loads(data)["anthropic"]
+    assert catalog.raw == orjson.loads(data)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"garbage", b"[]", b'{"sha256": "x"}', b'{"sha256": "x", "heads": {"a": {}}, "model_counts": {}, "spans": {}}'],
+)
+def test_a_damaged_index_is_no_index(damage):
+    assert CatalogIndex.from_json(damage) is None

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from models_registry.cli import main
 from models_registry.sources import snapshot_dir
 

@@ -51,6 +51,11 @@ async def test_list_providers_reports_available_providers_by_variable_name(tmp_p
     assert data["summary"] == "1 provider available, 1 API key configured"
     assert [p["id"] for p in data["providers"]] == ["openai"]
     assert data["providers"][0]["credentials"]["satisfied_by"] == ["OPENAI_API_KEY"]
+    openai = json.loads(MINI_CATALOG.read_text())["openai"]["models"].values()
+    counts = data["providers"][0]["capability_counts"]
+    assert counts["reasoning"] == sum(m.get("reasoning") is True for m in openai) > 0
+    assert counts["tool_call"] == sum(m.get("tool_call") is True for m in openai)
+    assert f"{counts['reasoning']} reasoning" in result.content[0].text
     assert "sk-test" not in json.dumps(data) and "sk-test" not in result.content[0].text
 
 

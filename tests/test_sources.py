@@ -5,11 +5,12 @@ import subprocess
 import sys
 import textwrap
 
+import orjson
 import pytest
 
 from models_registry.registry import RefreshOutcome, Registry
 from models_registry.settings import Settings
-from models_registry.sources import CatalogCache, load_initial
+from models_registry.sources import CatalogCache, load_initial, load_snapshot
 
 from .conftest import MINI_CATALOG
 
@@ -102,3 +103,23 @@ def test_two_processes_refreshing_one_cache_leave_a_valid_file(upstream, tmp_pat
     loaded = CatalogCache(tmp_path / "cache").load()
     assert loaded.catalog.model_count == 39
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("how", ["empty", "truncated", "garbage", "missing", "another catalog's"])
+async def test_a_broken_cache_index_only_costs_a_full_parse(upstream, tmp_path, how):
+    cache = await filled_cache(upstream, tmp_path)
+    expected = orjson.loads(cache.catalog_path.read_bytes())
+    if how == "another catalog's":
+        cache.index_path.write_bytes(load_snapshot().catalog.to_json_with_index()[1].to_json())
+    else:
+        break_file(cache.index_path, how)
+    loaded = load_initial(None, cache)
+    assert (loaded.source, loaded.problems) == ("cache", [])
+    assert loaded.catalog._index is None  # not trusted: the catalog was parsed whole
+    assert loaded.catalog.raw == expected
+
+
+async def test_the_cache_and_the_snapshot_are_read_through_their_index(upstream, tmp_path):
+    cache = await filled_cache(upstream, tmp_path)
+    assert cache.load().catalog._index is not None
+    assert load_snapshot().catalog._index is not None

@@ -12,10 +12,10 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 # Defined before these imports: sources.py names the version in its User-Agent.
-from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog  # noqa: E402
-from .credentials import CredentialStatus, check_credentials  # noqa: E402
-from .registry import Registry, UnknownModelError  # noqa: E402
-from .settings import Settings  # noqa: E402
+from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog
+from .credentials import CredentialStatus, check_credentials
+from .registry import Registry, UnknownModelError
+from .settings import Settings
 
 __all__ = [
     "Catalog",

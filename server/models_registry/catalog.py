@@ -4,7 +4,8 @@ This module owns the shape of models.dev's api.json and knows no I/O: bytes go i
 a `Catalog` comes out. Every source (bundled snapshot, cache file, network fetch,
 user file) goes through `parse_catalog()` when its bytes are untrusted, or through
 `Catalog.trusted()` when they were validated before (the cache and the snapshot
-carry a sha256 of exactly what was validated).
+carry a sha256 of exactly what was validated, and a `CatalogIndex` that lets a
+start read provider-level fields without parsing every model).
 
 The schema is lenient where the catalog evolves: unknown fields are kept and
 passed through (`extra="allow"`), optional fields may be missing, and one
@@ -14,8 +15,9 @@ whole catalog.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 __all__ = [
     "Catalog",
     "CatalogError",
+    "CatalogIndex",
     "Cost",
     "Limit",
     "Model",
@@ -147,6 +150,8 @@ class Model(_Open):
 class Provider(_Open):
     """A provider: how to reach it, which credentials it reads, and its models."""
 
+    model_config = ConfigDict(defer_build=True)  # built on the first typed lookup, not at import
+
     id: str = Field(description="Provider id, e.g. 'openai'.")
     name: str = Field(description="Display name.")
     env: list[str] = Field(default_factory=list, description="Environment variables the provider reads.")
@@ -159,6 +164,8 @@ class Provider(_Open):
 class _ProviderHead(_Open):
     """A provider without its models: validated on its own so one bad model never sinks its provider."""
 
+    model_config = ConfigDict(defer_build=True)  # only untrusted catalogs are validated
+
     id: str
     name: str
     env: list[str] = Field(default_factory=list)
@@ -170,6 +177,8 @@ class _ProviderHead(_Open):
 
 class SkippedEntry(BaseModel):
     """A provider or model left out of a catalog because it did not match the schema."""
+
+    model_config = ConfigDict(defer_build=True)
 
     ref: str = Field(description="'provider' or 'provider/model'.")
     reason: str = Field(description="The first validation error, in one line.")
@@ -185,66 +194,165 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-class Catalog:
-    """A validated models.dev catalog: the raw mapping plus typed providers built on first use.
+class CatalogIndex(NamedTuple):
+    """Where each provider sits in a catalog's JSON bytes, with its fields minus the models.
 
-    Typed `Provider` objects are built lazily and kept: loading a cached catalog
-    costs little more than parsing its JSON, and only providers that are queried
-    pay for their pydantic objects.
+    Written beside the cache and the snapshot so a start can answer provider-level
+    questions (names, credentials, model counts) without parsing ~5k models: a
+    provider's models are parsed from its byte span the first time they are asked for.
     """
 
-    __slots__ = ("_raw", "_typed", "skipped")
+    sha256: str  # of the JSON bytes the spans point into
+    heads: dict[str, dict[str, Any]]  # provider entry without "models"
+    model_counts: dict[str, int]
+    spans: dict[str, tuple[int, int]]
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self._asdict())
+
+    @classmethod
+    def from_json(cls, data: bytes) -> CatalogIndex | None:
+        """The index, or None when the bytes are not one (a damaged index only costs a full parse)."""
+        try:
+            doc = orjson.loads(data)
+            spans = {key: (int(start), int(end)) for key, (start, end) in doc["spans"].items()}
+            index = cls(str(doc["sha256"]), dict(doc["heads"]), dict(doc["model_counts"]), spans)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if not (index.heads.keys() == index.model_counts.keys() == spans.keys()):
+            return None
+        if not all(isinstance(head, dict) for head in index.heads.values()):
+            return None
+        return index
+
+
+class Catalog:
+    """A validated models.dev catalog: raw provider entries, parsed and typed on first use.
+
+    Two kinds of laziness keep a start cheap. A catalog loaded with its `CatalogIndex`
+    parses a provider's JSON only when that provider is asked for (`entry`), and answers
+    `head` and `model_count_of` from the index alone; typed pydantic `Provider` objects
+    are built only for the providers that are queried. Without an index, the JSON is
+    parsed at once.
+    """
+
+    __slots__ = ("_data", "_entries", "_index", "_typed", "skipped")
 
     def __init__(self, raw: dict[str, dict[str, Any]], skipped: list[SkippedEntry] | None = None):
-        self._raw = raw
+        self._entries: dict[str, dict[str, Any]] = raw
+        self._index: CatalogIndex | None = None
+        self._data: bytes | None = None  # the JSON this catalog was loaded from, when it was
         self._typed: dict[str, Provider] = {}
         self.skipped: list[SkippedEntry] = skipped or []
 
     @classmethod
-    def trusted(cls, data: bytes) -> Catalog:
-        """A catalog from bytes this project validated before (cache, snapshot): parse, don't revalidate."""
-        raw = orjson.loads(data)
-        if not isinstance(raw, dict):
-            raise CatalogError("expected a JSON object of providers")
-        return cls(raw)
+    def trusted(cls, data: bytes, index: CatalogIndex | None = None) -> Catalog:
+        """A catalog from bytes this project validated before (cache, snapshot): parse, don't revalidate.
+
+        Pass the index written with these bytes (the caller checks that its sha256 is the
+        data's) to parse providers one by one, on demand.
+        """
+        if index is not None:
+            catalog = cls({})
+            catalog._index = index
+        else:
+            raw = orjson.loads(data)
+            if not isinstance(raw, dict):
+                raise CatalogError("expected a JSON object of providers")
+            catalog = cls(raw)
+        catalog._data = data
+        return catalog
+
+    def entry(self, provider_id: str) -> dict[str, Any]:
+        """One provider's entry in models.dev's shape; KeyError when absent. Do not mutate."""
+        found = self._entries.get(provider_id)
+        if found is not None or self._index is None:
+            return self._entries[provider_id]
+        start, end = self._index.spans[provider_id]
+        try:
+            found = orjson.loads(memoryview(self._data)[start:end])
+        except orjson.JSONDecodeError:
+            found = None
+        if not isinstance(found, dict):  # an index that does not fit the data: parse it all
+            self._entries, self._index = orjson.loads(self._data), None
+            return self._entries[provider_id]
+        self._entries[provider_id] = found
+        return found
+
+    def head(self, provider_id: str) -> dict[str, Any]:
+        """A provider's fields without "models"; KeyError when absent."""
+        if self._index is not None:
+            return self._index.heads[provider_id]
+        return {key: value for key, value in self._entries[provider_id].items() if key != "models"}
+
+    def model_count_of(self, provider_id: str) -> int:
+        if self._index is not None:
+            return self._index.model_counts[provider_id]
+        return len(self._entries[provider_id].get("models") or {})
 
     @property
     def raw(self) -> dict[str, dict[str, Any]]:
-        """The catalog in models.dev's shape, unknown fields included. Do not mutate."""
-        return self._raw
+        """The whole catalog in models.dev's shape, unknown fields included. Do not mutate."""
+        if self._index is not None:
+            entries = {provider_id: self.entry(provider_id) for provider_id in self._index.spans}
+            if self._index is not None:  # else entry() fell back to a full parse
+                self._entries, self._index = entries, None
+        return self._entries
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self._raw)
+        """The catalog as JSON: the bytes it was loaded from, else compact JSON."""
+        return self._data if self._data is not None else orjson.dumps(self.raw)
+
+    def to_json_with_index(self) -> tuple[bytes, CatalogIndex]:
+        """Compact JSON (the same bytes as `orjson.dumps(raw)`) and the index of where each provider sits."""
+        parts: list[bytes] = [b"{"]
+        position = 1
+        spans: dict[str, tuple[int, int]] = {}
+        for number, (provider_id, entry) in enumerate(self.raw.items()):
+            key = (b"," if number else b"") + orjson.dumps(provider_id) + b":"
+            body = orjson.dumps(entry)
+            start = position + len(key)
+            position = start + len(body)
+            spans[provider_id] = (start, position)
+            parts += (key, body)
+        parts.append(b"}")
+        data = b"".join(parts)
+        heads = {provider_id: self.head(provider_id) for provider_id in spans}
+        counts = {provider_id: self.model_count_of(provider_id) for provider_id in spans}
+        return data, CatalogIndex(hashlib.sha256(data).hexdigest(), heads, counts, spans)
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._ids())
 
     def __contains__(self, provider_id: object) -> bool:
-        return provider_id in self._raw
+        return provider_id in self._ids()
+
+    def _ids(self) -> dict[str, Any]:
+        return self._index.spans if self._index is not None else self._entries
 
     @property
     def provider_ids(self) -> list[str]:
-        return list(self._raw)
+        return list(self._ids())
 
     @property
     def model_count(self) -> int:
-        return sum(len(p.get("models") or {}) for p in self._raw.values())
+        return sum(self.model_count_of(provider_id) for provider_id in self._ids())
 
     def provider(self, provider_id: str) -> Provider:
         """The typed provider; KeyError when the catalog has no such provider."""
         typed = self._typed.get(provider_id)
         if typed is None:
-            typed = self._typed[provider_id] = Provider.model_validate(self._raw[provider_id])
+            typed = self._typed[provider_id] = Provider.model_validate(self.entry(provider_id))
         return typed
 
     def providers(self) -> Iterator[Provider]:
-        for provider_id in self._raw:
+        for provider_id in self.provider_ids:
             yield self.provider(provider_id)
 
     def model_refs(self) -> Iterator[str]:
         """Every model as 'provider/model'."""
-        for provider_id, provider in self._raw.items():
-            for model_id in provider.get("models") or {}:
+        for provider_id in self.provider_ids:
+            for model_id in self.entry(provider_id).get("models") or {}:
                 yield f"{provider_id}/{model_id}"
 
 

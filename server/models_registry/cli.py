@@ -125,7 +125,7 @@ def cmd_providers(registry: Registry, args: argparse.Namespace) -> None:
     if not providers:
         print("No provider has credentials set. Set one, e.g. OPENAI_API_KEY, or see them all with --all.")
         return
-    print(_table([_provider_row(p) for p in providers], ["provider", "ok", "models", "credentials"]))
+    print(_table([_provider_row(p) for p in providers], ["provider", "ok", "models", "tools", "reasoning", "credentials"]))
 
 
 def _provider_row(info: ProviderInfo) -> list[str]:
@@ -136,7 +136,15 @@ def _provider_row(info: ProviderInfo) -> list[str]:
         detail = "set: " + ", ".join(creds.satisfied_by)
     else:
         detail = "needs: " + " or ".join(" + ".join(group) for group in creds.alternatives)
-    return [info.id, "yes" if info.available else "no", str(info.model_count), detail]
+    counts = info.capability_counts
+    return [
+        info.id,
+        "yes" if info.available else "no",
+        str(info.model_count),
+        str(counts["tool_call"]),
+        str(counts["reasoning"]),
+        detail,
+    ]
 
 
 def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
@@ -228,13 +236,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     Example: models-registry serve --transport streamable-http --port 8765
     """
-    from .mcp_server import build_server  # the MCP SDK is imported only by the command that needs it
+    # A start allocates ~1M long-lived objects (the MCP SDK, pydantic schemas, the catalog) and
+    # frees almost none, so collecting during it only rescans them: ~30 ms of a ~450 ms start.
+    # Collect nothing until the server is built, then freeze what was built so later
+    # collections skip it.
+    gc.disable()
+    try:
+        from .mcp_server import build_server  # the MCP SDK is imported only by the command that needs it
 
-    # The SDK import leaves ~100k long-lived objects; freezing them keeps the collector from
-    # rescanning them while the catalog loads (measured: the snapshot load drops from ~60 to ~24 ms).
-    gc.freeze()
-    server = build_server(Registry(Settings.from_env()))
-    gc.freeze()
+        server = build_server(Registry(Settings.from_env()))
+    finally:
+        gc.freeze()
+        gc.enable()
     if args.transport == "stdio":
         server.run()
         return

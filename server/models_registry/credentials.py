@@ -18,46 +18,52 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 __all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "rule_for"]
 
 
-class CredentialRule(BaseModel):
-    """How a provider authenticates: any one complete group of variables, plus settings."""
+@dataclass(frozen=True)
+class CredentialRule:
+    """How a provider authenticates: any one complete group of variables, plus settings.
 
-    groups: list[list[str]] = Field(description="Alternatives; each is a set of variables that must all be set.")
-    settings: list[str] = Field(default_factory=list, description="Variables the provider reads that are no credential.")
+    `groups` are alternatives, each a set of variables that must all be set; `settings`
+    are variables the provider reads that are no credential (a region, an endpoint).
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    settings: tuple[str, ...] = ()
 
 
 def _any_of(*names: str) -> CredentialRule:
-    return CredentialRule(groups=[[name] for name in names])
+    return CredentialRule(groups=tuple((name,) for name in names))
 
 
 def _all_of(*names: str, settings: Sequence[str] = ()) -> CredentialRule:
-    return CredentialRule(groups=[list(names)], settings=list(settings))
+    return CredentialRule(groups=(names,), settings=tuple(settings))
 
 
 _VERTEX = CredentialRule(
-    groups=[
-        ["GOOGLE_VERTEX_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"],
-        ["GOOGLE_CLOUD_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"],
-    ],
-    settings=["GOOGLE_VERTEX_LOCATION", "GOOGLE_VERTEX_ENDPOINT"],
+    groups=(
+        ("GOOGLE_VERTEX_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"),
+        ("GOOGLE_CLOUD_PROJECT", "GOOGLE_APPLICATION_CREDENTIALS"),
+    ),
+    settings=("GOOGLE_VERTEX_LOCATION", "GOOGLE_VERTEX_ENDPOINT"),
 )
 
 # Every provider in the catalog whose `env` lists more than one variable, spelled
 # out. tests/test_credentials.py fails when a new snapshot brings one not listed.
 KNOWN_RULES: dict[str, CredentialRule] = {
     "amazon-bedrock": CredentialRule(
-        groups=[
-            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
-            ["AWS_BEARER_TOKEN_BEDROCK"],
-            ["AWS_PROFILE"],
-            ["AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"],
-        ],
-        settings=["AWS_REGION"],
+        groups=(
+            ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
+            ("AWS_BEARER_TOKEN_BEDROCK",),
+            ("AWS_PROFILE",),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN"),
+        ),
+        settings=("AWS_REGION",),
     ),
     "azure": _all_of("AZURE_RESOURCE_NAME", "AZURE_API_KEY"),
     "azure-cognitive-services": _all_of(
@@ -85,7 +91,7 @@ def rule_for(provider_id: str, env_names: Sequence[str]) -> CredentialRule:
     """
     if provider_id in KNOWN_RULES:
         return KNOWN_RULES[provider_id]
-    return CredentialRule(groups=[list(env_names)] if env_names else [])
+    return CredentialRule(groups=(tuple(env_names),) if env_names else ())
 
 
 class CredentialStatus(BaseModel):
@@ -108,8 +114,10 @@ def _is_set(env: Mapping[str, str], name: str) -> bool:
 def check_credentials(rule: CredentialRule, env: Mapping[str, str] | None = None) -> CredentialStatus:
     """Check one provider's rule against the environment (`os.environ` when None), names only."""
     env = os.environ if env is None else env
+    settings = list(rule.settings)
     if not rule.groups:
-        return CredentialStatus(configured=True, needs_credential=False, settings=rule.settings)
+        return CredentialStatus(configured=True, needs_credential=False, settings=settings)
+    alternatives = [list(group) for group in rule.groups]
     nearest: list[str] | None = None
     for group in rule.groups:
         missing = [name for name in group if not _is_set(env, name)]
@@ -118,8 +126,8 @@ def check_credentials(rule: CredentialRule, env: Mapping[str, str] | None = None
                 configured=True,
                 needs_credential=True,
                 satisfied_by=list(group),
-                alternatives=rule.groups,
-                settings=rule.settings,
+                alternatives=alternatives,
+                settings=settings,
             )
         if nearest is None or len(missing) < len(nearest):
             nearest = missing
@@ -127,6 +135,6 @@ def check_credentials(rule: CredentialRule, env: Mapping[str, str] | None = None
         configured=False,
         needs_credential=True,
         missing=nearest or [],
-        alternatives=rule.groups,
-        settings=rule.settings,
+        alternatives=alternatives,
+        settings=settings,
     )

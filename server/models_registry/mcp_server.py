@@ -121,6 +121,12 @@ def _reply(text: str, result: BaseModel) -> CallToolResult:
     )
 
 
+def _model_counts(info: ProviderInfo) -> str:
+    """'42 models (40 tool_call, 12 reasoning)': the counts an agent choosing a provider looks at first."""
+    shown = [f"{info.capability_counts[cap]} {cap}" for cap in ("tool_call", "reasoning") if info.capability_counts[cap]]
+    return f"{info.model_count} models" + (f" ({', '.join(shown)})" if shown else "")
+
+
 def _age(status: RegistryStatus) -> str:
     if status.age_seconds is None:
         return f"{status.source} catalog"
@@ -229,7 +235,7 @@ def build_server(registry: Registry) -> MCPServer:
         for p in items[:40]:
             creds = p.credentials
             state = "available via " + ", ".join(creds.satisfied_by) if p.available else "needs " + " + ".join(creds.missing)
-            lines.append(f"- {p.id}: {p.model_count} models, {state if creds.needs_credential else 'no key needed'}")
+            lines.append(f"- {p.id}: {_model_counts(p)}, {state if creds.needs_credential else 'no key needed'}")
         if len(items) > 40:
             lines.append(f"... and {len(items) - 40} more (see structured content).")
         lines += [f"Problem: {problem}" for problem in st.problems]
@@ -443,7 +449,7 @@ def build_server(registry: Registry) -> MCPServer:
 
     @server.resource(CATALOG_URI, mime_type="application/json", description="The whole catalog in models.dev's api.json shape.")
     def catalog_resource() -> str:
-        return orjson.dumps(registry.catalog.raw).decode()
+        return registry.catalog.to_json().decode()
 
     @server.resource(STATUS_URI, mime_type="application/json", description="Catalog source, age, last refresh and problems.")
     def status_resource() -> str:
@@ -460,7 +466,7 @@ def build_server(registry: Registry) -> MCPServer:
             info = registry.provider(provider_id)
         except LookupError as exc:
             raise ResourceError(str(exc).strip("\"'")) from None
-        models = list(registry.catalog.raw[provider_id].get("models", {}))
+        models = list(registry.catalog.entry(provider_id).get("models") or {})
         return orjson.dumps({**info.model_dump(mode="json"), "models": models}).decode()
 
     @server.resource("models://models/{provider_id}/{+model_id}", mime_type="application/json")
@@ -481,7 +487,8 @@ def build_server(registry: Registry) -> MCPServer:
             values = [p.id for p in registry.providers() if p.id.startswith(prefix)]  # available first
         elif argument.name == "model_id":
             provider_id = (context.arguments or {}).get("provider_id") if context else None
-            models = (registry.catalog.raw.get(provider_id or "") or {}).get("models", {})
+            known = provider_id in registry.catalog
+            models = (registry.catalog.entry(provider_id) if known else {}).get("models") or {}
             values = sorted(m for m in models if m.startswith(prefix))
         else:
             return None

@@ -13,11 +13,14 @@ import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import filelock
 import orjson
 
 from .sources import atomic_write
+
+if TYPE_CHECKING:
+    import filelock
 
 __all__ = ["ROLE_PATTERN", "DefaultsStore"]
 
@@ -33,6 +36,8 @@ class DefaultsStore:
         self.problem: str | None = None
 
     def _lock(self) -> filelock.FileLock:
+        import filelock  # only writers lock; a start that only reads skips the import (~8 ms)
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return filelock.FileLock(self.path.with_suffix(".lock"), timeout=30)
 

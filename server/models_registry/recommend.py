@@ -20,7 +20,7 @@ from .catalog import Model
 if TYPE_CHECKING:  # the registry imports this module; entries are duck-typed here
     from .registry import ModelEntry
 
-__all__ = ["Recommendation", "RecommendRequest", "RecommendResult", "recommend"]
+__all__ = ["RecommendRequest", "RecommendResult", "Recommendation", "recommend"]
 
 Optimize = Literal["balanced", "cost", "capability", "context"]
 QUALITY_MARGIN = 0.15  # balanced: the cheapest pick within this share of the best quality
@@ -153,17 +153,17 @@ def _base_id(model_id: str) -> str:
     return _DATED.sub("", model_id.rsplit("/", 1)[-1].lower().replace(".", "-"))
 
 
-def _provider_preference(entry: "ModelEntry", default_provider: str | None) -> tuple:
+def _provider_preference(entry: ModelEntry, default_provider: str | None) -> tuple:
     return (not entry.available, entry.provider_id != default_provider, entry.provider_id not in _LAB_HOSTS, entry.ref)
 
 
 def recommend(
-    entries: Iterable["ModelEntry"], req: RecommendRequest, *, default_model: str | None = None
+    entries: Iterable[ModelEntry], req: RecommendRequest, *, default_model: str | None = None
 ) -> RecommendResult:
     """Rank `entries` for `req`; deterministic for the same inputs."""
     entries = list(entries)
     excluded: Counter[str] = Counter()
-    kept: list["ModelEntry"] = []
+    kept: list[ModelEntry] = []
     for entry in entries:
         reason = _exclusion(entry.model, req)
         if reason:
@@ -172,7 +172,7 @@ def recommend(
             kept.append(entry)
 
     default_provider = default_model.partition("/")[0] if default_model else None
-    groups: dict[str, list["ModelEntry"]] = {}
+    groups: dict[str, list[ModelEntry]] = {}
     for entry in kept:
         groups.setdefault(_base_id(entry.model.id), []).append(entry)
     picks = []

@@ -12,7 +12,6 @@ This module knows nothing about MCP.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -156,6 +155,9 @@ class ProviderInfo(BaseModel):
     npm: str | None
     doc: str | None
     model_count: int
+    capability_counts: dict[str, int] = Field(
+        description="How many of its models have each capability, e.g. {'tool_call': 40, 'reasoning': 12}."
+    )
 
 
 class ModelEntry(BaseModel):
@@ -289,38 +291,42 @@ class Registry:
     # --- queries -------------------------------------------------------------------------------
 
     def credentials(self, provider_id: str) -> CredentialStatus:
-        """A provider's credential status, from its raw entry: no typed objects needed."""
-        env_names = self.catalog.raw[provider_id].get("env") or []
+        """A provider's credential status, from its catalog entry's head: its models are not needed."""
+        env_names = self.catalog.head(provider_id).get("env") or []
         return check_credentials(rule_for(provider_id, env_names), self.env)
 
-    def _provider_info(self, provider_id: str) -> ProviderInfo:
-        raw = self.catalog.raw[provider_id]
-        creds = self.credentials(provider_id)
+    def _provider_info(self, provider_id: str, creds: CredentialStatus) -> ProviderInfo:
+        head = self.catalog.head(provider_id)
+        models = (self.catalog.entry(provider_id).get("models") or {}).values()
         return ProviderInfo(
             id=provider_id,
-            name=raw.get("name", provider_id),
+            name=head.get("name", provider_id),
             available=creds.configured,
             credentials=creds,
-            api=raw.get("api"),
-            npm=raw.get("npm"),
-            doc=raw.get("doc"),
-            model_count=len(raw.get("models") or {}),
+            api=head.get("api"),
+            npm=head.get("npm"),
+            doc=head.get("doc"),
+            model_count=self.catalog.model_count_of(provider_id),
+            capability_counts={cap: sum(model.get(cap) is True for model in models) for cap in CAPABILITIES},
         )
 
     def providers(self, *, available_only: bool = False) -> list[ProviderInfo]:
         """Providers, available ones first, then by id."""
-        infos = [self._provider_info(provider_id) for provider_id in self.catalog.provider_ids]
-        if available_only:
-            infos = [info for info in infos if info.available]
-        return sorted(infos, key=lambda info: (not info.available, info.id))
+        found = [(provider_id, self.credentials(provider_id)) for provider_id in self.catalog.provider_ids]
+        if available_only:  # before building infos: only the providers shown have their models parsed
+            found = [(provider_id, creds) for provider_id, creds in found if creds.configured]
+        found.sort(key=lambda item: (not item[1].configured, item[0]))
+        return [self._provider_info(provider_id, creds) for provider_id, creds in found]
 
     def provider(self, provider_id: str) -> ProviderInfo:
         """One provider; LookupError with close matches when unknown."""
         if provider_id not in self.catalog:
+            import difflib  # only on a miss
+
             matches = difflib.get_close_matches(provider_id, self.catalog.provider_ids, n=5)
             hint = f" Did you mean: {', '.join(matches)}?" if matches else ""
             raise LookupError(f"Unknown provider {provider_id!r}.{hint}")
-        return self._provider_info(provider_id)
+        return self._provider_info(provider_id, self.credentials(provider_id))
 
     def models(
         self,
@@ -372,7 +378,7 @@ class Registry:
     def get(self, model_ref: str) -> ModelEntry:
         """Exactly one model by 'provider/model'; UnknownModelError with close matches on a miss."""
         provider_id, _, model_id = model_ref.strip().partition("/")
-        raw = self.catalog.raw.get(provider_id)
+        raw = self.catalog.entry(provider_id) if provider_id in self.catalog else None
         if raw is not None and model_id in (raw.get("models") or {}):
             prov = self.catalog.provider(provider_id)
             return ModelEntry(
@@ -390,6 +396,8 @@ class Registry:
         refs = list(self.catalog.model_refs())
         bare = wanted.partition("/")[2] if "/" in wanted and wanted.partition("/")[0] in self.catalog else wanted
         same_id = [ref for ref in refs if (m := ref.partition("/")[2]) == bare or m.endswith(f"/{bare}")]
+        import difflib  # only on a miss
+
         spelled = difflib.get_close_matches(wanted, refs, n=n, cutoff=0.6)
         return list(dict.fromkeys([*same_id, *spelled]))[:n]
 

@@ -14,8 +14,8 @@ whose hash matches is trusted without paying for validation again.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email.utils
-import gzip
 import hashlib
 import logging
 import os
@@ -23,19 +23,21 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-import datetime as dt
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
-import filelock
 import httpx2
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .catalog import Catalog, CatalogError, parse_catalog
+from .catalog import Catalog, CatalogError, CatalogIndex, parse_catalog
+
+if TYPE_CHECKING:
+    import filelock
 
 __all__ = [
     "CatalogCache",
@@ -59,8 +61,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"models-registry-mcp/{__version__}"
-SNAPSHOT_FILE = "api.json.gz"
+SNAPSHOT_FILE = "api.json"
 SNAPSHOT_META = "metadata.json"
+INDEX_FILE = "api.index.json"  # beside api.json in the snapshot and the cache; see CatalogIndex
 
 
 class CatalogSource(StrEnum):
@@ -132,9 +135,11 @@ def atomic_write(path: Path, data: bytes) -> None:
 class SnapshotMeta(BaseModel):
     """snapshot/metadata.json: what the bundled catalog is and how to regenerate it."""
 
+    model_config = ConfigDict(defer_build=True)  # a start reads this or CacheMeta, rarely both
+
     source_url: str = Field(description="Where the catalog was taken from.")
     date: dt.date = Field(description="The date of the upstream catalog.")
-    sha256: str = Field(description="sha256 of the uncompressed, validated catalog JSON.")
+    sha256: str = Field(description="sha256 of api.json, the validated catalog.")
     providers: int
     models: int
     skipped_models: int = 0
@@ -152,11 +157,21 @@ def load_snapshot(directory: Path | None = None) -> LoadedCatalog:
     """The bundled catalog; its sha256 guards against a damaged install."""
     directory = directory or snapshot_dir()
     meta = SnapshotMeta.model_validate_json((directory / SNAPSHOT_META).read_bytes())
-    data = gzip.decompress((directory / SNAPSHOT_FILE).read_bytes())
+    data = (directory / SNAPSHOT_FILE).read_bytes()
     if _sha256(data) != meta.sha256:
         raise CatalogError(f"bundled snapshot in {directory} does not match its sha256; reinstall the package")
+    catalog = Catalog.trusted(data, _read_index(directory / INDEX_FILE, meta.sha256))
     fetched_at = datetime(meta.date.year, meta.date.month, meta.date.day, tzinfo=UTC)
-    return LoadedCatalog(Catalog.trusted(data), CatalogSource.SNAPSHOT, fetched_at=fetched_at, url=meta.source_url)
+    return LoadedCatalog(catalog, CatalogSource.SNAPSHOT, fetched_at=fetched_at, url=meta.source_url)
+
+
+def _read_index(path: Path, sha256: str) -> CatalogIndex | None:
+    """The index written with the catalog whose sha256 is given, or None (then the catalog is parsed whole)."""
+    try:
+        index = CatalogIndex.from_json(path.read_bytes())
+    except OSError:
+        return None
+    return index if index is not None and index.sha256 == sha256 else None
 
 
 def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path | None = None) -> SnapshotMeta:
@@ -164,7 +179,7 @@ def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path
     directory = directory or snapshot_dir()
     catalog = parse_catalog(data)
     check_plausible(catalog, None)
-    clean = catalog.to_json()
+    clean, index = catalog.to_json_with_index()
     meta = SnapshotMeta(
         source_url=source_url,
         date=on,
@@ -175,8 +190,9 @@ def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path
         regenerate=f"models-registry snapshot update --from {source_url} --date {on.isoformat()}",
     )
     directory.mkdir(parents=True, exist_ok=True)
-    # mtime=0 keeps the gzip bytes reproducible for the same catalog.
-    atomic_write(directory / SNAPSHOT_FILE, gzip.compress(clean, compresslevel=9, mtime=0))
+    # Stored uncompressed: git and the wheel compress it anyway, and a start skips ~5 ms of gunzip.
+    atomic_write(directory / SNAPSHOT_FILE, clean)
+    atomic_write(directory / INDEX_FILE, index.to_json())
     atomic_write(directory / SNAPSHOT_META, meta.model_dump_json(indent=2).encode() + b"\n")
     return meta
 
@@ -186,6 +202,8 @@ def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path
 
 class CacheMeta(BaseModel):
     """api.meta.json beside the cached catalog."""
+
+    model_config = ConfigDict(defer_build=True)
 
     fetched_at: datetime = Field(description="When upstream last confirmed this catalog (a 304 counts).")
     url: str = Field(description="Where it was fetched from (credentials removed).")
@@ -202,15 +220,18 @@ class CacheError(Exception):
 
 
 class CatalogCache:
-    """The cached catalog in one directory: api.json, api.meta.json and a lock file."""
+    """The cached catalog in one directory: api.json, api.meta.json, api.index.json and a lock file."""
 
     def __init__(self, directory: Path):
         self.directory = directory
         self.catalog_path = directory / "api.json"
         self.meta_path = directory / "api.meta.json"
+        self.index_path = directory / INDEX_FILE
         self.lock_path = directory / "api.lock"
 
     def _lock(self) -> filelock.FileLock:
+        import filelock  # only writers lock; a start that only reads skips the import (~8 ms)
+
         self.directory.mkdir(parents=True, exist_ok=True)
         return filelock.FileLock(self.lock_path, timeout=30)
 
@@ -230,7 +251,7 @@ class CatalogCache:
         except OSError as exc:
             raise CacheError(f"cache file {self.catalog_path} is unreadable ({type(exc).__name__})") from None
         if _sha256(data) == meta.sha256:
-            catalog = Catalog.trusted(data)
+            catalog = Catalog.trusted(data, _read_index(self.index_path, meta.sha256))
         else:
             # Written by another process between our two reads, or damaged: validate it in full.
             try:
@@ -250,7 +271,7 @@ class CatalogCache:
 
     def store(self, catalog: Catalog, *, url: str, etag: str | None, last_modified: str | None) -> CacheMeta:
         """Replace the cache with a validated catalog, atomically and under the lock."""
-        data = catalog.to_json()
+        data, index = catalog.to_json_with_index()
         meta = CacheMeta(
             fetched_at=_now(),
             url=redact_url(url),
@@ -262,7 +283,9 @@ class CatalogCache:
             skipped_models=len(catalog.skipped),
         )
         with self._lock():
+            # Catalog first, index before meta: a reader whose meta matches the catalog has its index too.
             atomic_write(self.catalog_path, data)
+            atomic_write(self.index_path, index.to_json())
             atomic_write(self.meta_path, meta.model_dump_json(indent=2).encode())
         return meta
 
