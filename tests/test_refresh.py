@@ -208,3 +208,30 @@ async def test_a_second_process_refresh_is_adopted_without_fetching(upstream, tm
     result = await second.refresh()
     assert result.outcome == RefreshOutcome.FRESH
     assert second.status().source == "cache" and len(upstream.requests) == 1
+
+
+async def test_the_refresh_loop_outlives_the_block_that_started_it(upstream, tmp_path):
+    import anyio
+
+    upstream.fault = "hang"  # the first block's loop is stuck in a fetch when that block ends
+    registry = Registry(Settings(url=upstream.url, cache_dir=tmp_path / "cache"), env={})
+    entered, done = anyio.Event(), anyio.Event()
+
+    async def second_block() -> None:
+        async with registry.running():
+            entered.set()
+            await done.wait()
+
+    async with anyio.create_task_group() as tg:
+        async with registry.running():
+            tg.start_soon(second_block)
+            await entered.wait()
+            with anyio.fail_after(10):
+                while not upstream.requests:
+                    await anyio.sleep(0.01)
+        upstream.fault = None
+        async with registry.subscribe() as events:
+            with anyio.fail_after(10):
+                result = await events.receive()
+        done.set()
+    assert result.outcome == RefreshOutcome.UPDATED and len(upstream.requests) == 2

@@ -221,6 +221,7 @@ class Registry:
         self._subscribers: set[MemoryObjectSendStream[RefreshResult]] = set()
         self._defaults = DefaultsStore(self.settings.state_dir)
         self._running = 0
+        self._loop_lock: anyio.Lock | None = None  # one background refresh loop across running() blocks
 
     @classmethod
     @asynccontextmanager
@@ -234,14 +235,14 @@ class Registry:
     async def running(self, *, background_refresh: bool = True) -> AsyncIterator[Registry]:
         """Keep this registry fresh from a background task while the block runs.
 
-        Nested or concurrent blocks (one per SSE or in-memory client) share the first one's task.
+        Nested or concurrent blocks (one per SSE or in-memory client) share one refresh loop:
+        each block queues for it, one runs it, and when that block ends the next takes over.
         """
-        first = self._running == 0
         self._running += 1
         try:
             async with anyio.create_task_group() as tg:
-                if first and background_refresh and self.settings.network_allowed:
-                    tg.start_soon(self._refresh_forever)
+                if background_refresh and self.settings.network_allowed:
+                    tg.start_soon(self._refresh_while_first)
                 try:
                     yield self
                 finally:
@@ -627,6 +628,12 @@ class Registry:
         if age is None or (self._last_refresh is None and age > self.settings.ttl_seconds):
             return 0.0  # stale at start: refresh straight away, in the background
         return max(MIN_BACKGROUND_INTERVAL, self.settings.ttl_seconds - age)
+
+    async def _refresh_while_first(self) -> None:
+        if self._loop_lock is None:
+            self._loop_lock = anyio.Lock()
+        async with self._loop_lock:  # released when this block's task group is cancelled
+            await self._refresh_forever()
 
     async def _refresh_forever(self) -> None:
         while True:
