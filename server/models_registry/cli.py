@@ -27,6 +27,8 @@ from . import __version__
 from .catalog import CatalogError
 from .registry import CAPABILITIES, ModelEntry, ProviderInfo, Registry, UnknownModelError
 from .settings import DEFAULT_URL, Settings
+from .labs import extract_lab_data
+from .recommend import MODALITIES, OPTIMIZE_MODES, RecommendRequest
 from .sources import CatalogSource, FetchError, FetchLimits, fetch_catalog, write_snapshot
 
 log = logging.getLogger("models_registry")
@@ -267,25 +269,94 @@ def cmd_serve(args: argparse.Namespace) -> None:
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 
 
+LAB_CATALOG_URL = "https://models.dev/catalog.json"
+
+
+def _read_source(source: str) -> bytes:
+    """A file's bytes, or a URL's body fetched with the catalog fetch's limits."""
+    if Path(source).exists():
+        return Path(source).read_bytes()
+    try:
+        return anyio.run(lambda: fetch_catalog(source, limits=FetchLimits(total_timeout=120))).body
+    except FetchError as exc:
+        raise CliError(f"could not fetch {source}: {exc}") from None
+
+
+def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
+    """Pick a model for a task: ranked, explained, only among models you can call.
+
+    Words in TASK ("code", "vision", "pdf", "long document", "cheap", ...) become
+    requirements; the options add explicit ones. See the README's ranking section.
+
+    Example: models-registry recommend "summarise long PDFs cheaply" --json
+    """
+    request = RecommendRequest(
+        task=args.task,
+        capabilities=tuple(args.capability),
+        input_modalities=tuple(args.input_modality),
+        output_modalities=tuple(args.output_modality),
+        min_context=args.min_context,
+        min_output=args.min_output,
+        max_input_cost=args.max_input_cost,
+        max_output_cost=args.max_output_cost,
+        expected_input_tokens=args.input_tokens,
+        expected_output_tokens=args.output_tokens,
+        optimize=args.optimize,
+        providers=tuple(args.provider) if args.provider else None,
+        available_only=not args.all,
+        include_preview=args.include_preview,
+        limit=args.limit,
+    )
+    try:
+        result = registry.recommend(request)
+    except (ValueError, LookupError) as exc:
+        raise CliError(str(exc).strip("'\"")) from None
+    if args.json:
+        _print_json(result)
+        return
+    for hint in result.applied_hints:
+        print(f"hint: {hint.hint!r} → {hint.effect}")
+    if not result.recommendations:
+        raise CliError(result.message or "nothing fits")
+    rows = [
+        [str(r.rank), r.model, f"{r.score:.2f}", _price(r.input_cost), _price(r.output_cost), f"{r.context:,}",
+         "" if r.available else "no key"]
+        for r in result.recommendations
+    ]
+    print(_table(rows, ["#", "model", "quality", "in $/1M", "out $/1M", "context", ""]))
+    for r in result.recommendations:
+        print(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))
+        if r.also_available_via:
+            print(f"   also via {', '.join(r.also_available_via[:5])}" + (" ..." if len(r.also_available_via) > 5 else ""))
+    print(f"{result.considered} models considered ({result.catalog}). {result.quality_note}")
+
+
+def _price(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
 def cmd_snapshot_update(args: argparse.Namespace) -> None:
     """Maintainers: rebuild the bundled snapshot/ from a URL or a file.
 
     Example: models-registry snapshot update --from https://models.dev/api.json
+             --benchmarks-from https://models.dev/catalog.json
     """
-    source = args.source
-    if Path(source).exists():
-        data = Path(source).read_bytes()
-        source_url = args.source_url or DEFAULT_URL
-    else:
-        try:
-            fetched = anyio.run(lambda: fetch_catalog(source, limits=FetchLimits(total_timeout=120)))
-        except FetchError as exc:
-            raise CliError(f"could not fetch {source}: {exc}") from None
-        data = fetched.body
-        source_url = source
+    data = _read_source(args.source)
+    source_url = (args.source_url or DEFAULT_URL) if Path(args.source).exists() else args.source
     on = args.date or datetime.now(UTC).date()
+    lab_data = None
+    if args.benchmarks_from:
+        try:
+            from_file = Path(args.benchmarks_from).exists()  # a copy of models.dev's, as with --from
+            lab_data = extract_lab_data(
+                _read_source(args.benchmarks_from),
+                source=LAB_CATALOG_URL if from_file else args.benchmarks_from,
+                date=on.isoformat(),
+            )
+        except ValueError as exc:
+            raise CliError(f"not a usable catalog.json: {exc}") from None
     try:
-        meta = write_snapshot(data, source_url=source_url, on=on, directory=args.dir)
+        meta = write_snapshot(data, source_url=source_url, on=on, directory=args.dir, lab_data=lab_data)
     except CatalogError as exc:
         raise CliError(f"not a usable catalog: {exc}") from None
     if args.json:
@@ -336,6 +407,23 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--limit", type=int, default=50, help="rows to show (0 for all; default 50)")
 
     add("show", cmd_show).add_argument("model", help="provider/model, e.g. openai/gpt-5")
+
+    rec = add("recommend", cmd_recommend)
+    rec.add_argument("task", nargs="?", help="what the model is for, in words, e.g. 'summarise long PDFs cheaply'")
+    rec.add_argument("--capability", "-c", action="append", default=[], choices=CAPABILITIES, help="required; repeatable")
+    rec.add_argument("--input-modality", "-m", action="append", default=[], choices=MODALITIES, help="required; repeatable")
+    rec.add_argument("--output-modality", action="append", default=[], choices=MODALITIES, help="required; repeatable")
+    rec.add_argument("--min-context", type=int, default=0, help="minimum context window in tokens")
+    rec.add_argument("--min-output", type=int, default=0, help="minimum output limit in tokens")
+    rec.add_argument("--max-input-cost", type=float, help="maximum input price, USD per 1M tokens")
+    rec.add_argument("--max-output-cost", type=float, help="maximum output price, USD per 1M tokens")
+    rec.add_argument("--input-tokens", type=int, help="expected input tokens per call, for the cost estimate")
+    rec.add_argument("--output-tokens", type=int, help="expected output tokens per call, for the cost estimate")
+    rec.add_argument("--optimize", "-o", choices=OPTIMIZE_MODES, default="balanced", help="what matters most")
+    rec.add_argument("--provider", "-p", action="append", help="only this provider; repeatable")
+    rec.add_argument("--all", action="store_true", help="include providers without credentials")
+    rec.add_argument("--include-preview", action="store_true", help="allow alpha/beta models")
+    rec.add_argument("--limit", "-n", type=int, default=5, help="how many picks (1-50, default 5)")
     add("refresh", cmd_refresh).add_argument(
         "--if-stale", action="store_true", help="only fetch when the catalog is older than the TTL"
     )
@@ -358,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--from", dest="source", default=DEFAULT_URL, help="URL or file of an api.json")
     update.add_argument("--date", type=date.fromisoformat, help="the catalog's date (default: today)")
     update.add_argument("--source-url", help="with a file: the URL it was taken from")
+    update.add_argument(
+        "--benchmarks-from", help="URL or file of models.dev's catalog.json (labs, benchmarks); default: keep the current"
+    )
     update.add_argument("--dir", type=Path, help="where to write (default: the source tree's snapshot/)")
     update.add_argument("--json", action="store_true", help="output as JSON")
     update.set_defaults(func=cmd_snapshot_update)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "rule_for"]
+__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "is_configured", "rule_for"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,11 @@ class CredentialStatus(BaseModel):
 
 def _is_set(env: Mapping[str, str], name: str) -> bool:
     return bool(env.get(name, "").strip())
+
+
+def is_configured(rule: CredentialRule, env: Mapping[str, str]) -> bool:
+    """`check_credentials(...).configured` without building the report: for hot paths."""
+    return not rule.groups or any(all(_is_set(env, name) for name in group) for group in rule.groups)
 
 
 def check_credentials(rule: CredentialRule, env: Mapping[str, str] | None = None) -> CredentialStatus:

@@ -127,14 +127,6 @@ def _model_counts(info: ProviderInfo) -> str:
     return f"{info.model_count} models" + (f" ({', '.join(shown)})" if shown else "")
 
 
-def _age(status: RegistryStatus) -> str:
-    if status.age_seconds is None:
-        return f"{status.source} catalog"
-    days = status.age_seconds / 86400
-    age = f"{days:.0f} days" if days >= 2 else f"{status.age_seconds / 3600:.1f} hours"
-    return f"{status.source} catalog, {age} old{' (stale)' if status.stale else ''}"
-
-
 def _model_item(entry: ModelEntry) -> ModelItem:
     m = entry.model
     return ModelItem(
@@ -228,8 +220,8 @@ def build_server(registry: Registry) -> MCPServer:
         items = [ProviderItem(**p.model_dump(), default_roles=roles.get(p.id, [])) for p in infos]
         st = registry.status()
         summary = registry.summary()
-        result = ProvidersResult(summary=summary.text, catalog=_age(st), problems=st.problems, providers=items)
-        lines = [f"{summary.text} ({_age(st)})."]
+        result = ProvidersResult(summary=summary.text, catalog=st.catalog_note(), problems=st.problems, providers=items)
+        lines = [f"{summary.text} ({st.catalog_note()})."]
         if summary.providers_available == 0:
             lines.append(NO_KEYS_HINT)
         for p in items[:40]:
@@ -350,9 +342,10 @@ def build_server(registry: Registry) -> MCPServer:
         limit: Annotated[int, Field(ge=1, le=50, description="How many picks.")] = 5,
     ) -> Annotated[CallToolResult, RecommendResult]:
         request = RecommendRequest(
-            capabilities=capabilities,
-            input_modalities=input_modalities,
-            output_modalities=output_modalities,
+            task=task,
+            capabilities=tuple(capabilities),
+            input_modalities=tuple(input_modalities),
+            output_modalities=tuple(output_modalities),
             min_context=min_context,
             min_output=min_output,
             max_input_cost=max_input_cost,
@@ -360,17 +353,22 @@ def build_server(registry: Registry) -> MCPServer:
             expected_input_tokens=expected_input_tokens,
             expected_output_tokens=expected_output_tokens,
             optimize=optimize,
+            providers=tuple(providers) if providers is not None else None,
+            available_only=available_only,
             include_preview=include_preview,
             limit=limit,
         )
         try:
-            result = registry.recommend(request, providers=providers, available_only=available_only)
-        except LookupError as exc:
+            result = registry.recommend(request)
+        except (ValueError, LookupError) as exc:
             raise ToolError(str(exc).strip("\"'")) from None
+        lines = [f"Task hint {h.hint!r}: {h.effect}." for h in result.applied_hints]
         if not result.recommendations:
-            return _reply(result.message or "Nothing fits.", result)
-        lines = [f"Top {len(result.recommendations)} of {result.considered} considered ({optimize}):"]
-        lines += [f"{r.rank}. {r.model}: {'; '.join(r.reasons)}" for r in result.recommendations]
+            return _reply("\n".join([*lines, result.message or "Nothing fits."]), result)
+        lines.append(f"Top {len(result.recommendations)} of {result.considered} models considered ({result.catalog}):")
+        for r in result.recommendations:
+            via = f" Also via {', '.join(r.also_available_via[:3])}." if r.also_available_via else ""
+            lines.append(f"{r.rank}. {r.model}: {'; '.join(r.reasons)}.{via}")
         lines.append(result.quality_note)
         return _reply("\n".join(lines), result)
 

@@ -1,49 +1,109 @@
-"""recommend_model's first version: hard filters, one pick per model, a ranking that says why.
+"""recommend_model's ranking: task hints, hard filters, one pick per model, reasons for every pick.
 
-Plain functions over the registry's `ModelEntry` list; no I/O and no MCP. The
-quality signal is a proxy (recency, the reasoning flag, tier words in names),
-and every reply says so: it is never presented as a benchmark score.
+Plain functions over flattened `Candidate` rows built once per catalog; no I/O and no
+MCP. The README's "How recommend_model ranks" section describes these rules for users;
+keep the two in step.
+
+1. Hints: recognised words in `task` become explicit requirements (`applied_hints`).
+2. Hard filters, in a fixed order, each counted in `excluded`. An unknown price is not
+   free: a price cap excludes models without cost data. Deprecated models never pass.
+3. One pick per model: a model served by many providers, or present as an alias and a
+   dated snapshot, appears once, under the best provider for this user (available,
+   the user's default provider, the lab's own API, newest, shortest id); the others
+   go to `also_available_via`.
+4. Order by `optimize`; ties break on the user's default model, then default
+   provider, then id, so the same inputs always give the same answer.
+
+Quality is a proxy and says so: models.dev's published benchmark results where its
+lab metadata has them, else recency, the reasoning flag and tier words in names.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .catalog import Model
+from .labs import LabData, base_id
 
-if TYPE_CHECKING:  # the registry imports this module; entries are duck-typed here
-    from .registry import ModelEntry
-
-__all__ = ["RecommendRequest", "RecommendResult", "Recommendation", "recommend"]
+__all__ = [
+    "CAPABILITIES",
+    "MODALITIES",
+    "AppliedHint",
+    "Candidate",
+    "Optimize",
+    "RecommendRequest",
+    "RecommendResult",
+    "Recommendation",
+    "build_candidates",
+    "estimate_cost",
+    "recommend",
+]
 
 Optimize = Literal["balanced", "cost", "capability", "context"]
-QUALITY_MARGIN = 0.15  # balanced: the cheapest pick within this share of the best quality
-_DATED = re.compile(r"-(20\d{6}|\d{4}-\d{2}-\d{2}|\d{4})$")
+OPTIMIZE_MODES = ("balanced", "cost", "capability", "context")
+CAPABILITIES = ("tool_call", "reasoning", "attachment", "structured_output", "temperature", "open_weights")
+MODALITIES = ("text", "image", "audio", "video", "pdf")
+QUALITY_MARGIN = 0.1  # balanced: the cheapest pick whose quality proxy is within this of the best
+LONG_CONTEXT = 200_000  # what "long document" asks for
 _STRONG = ("opus", "pro", "max", "ultra", "large")
 _LIGHT = ("mini", "nano", "flash", "lite", "small", "haiku", "tiny")
-# Aggregators and resellers: the lab's own API is preferred when both serve a model.
-_LAB_HOSTS = {"openai", "anthropic", "google", "mistral", "deepseek", "xai", "cohere", "groq", "moonshotai", "alibaba"}
 
 
-class RecommendRequest(BaseModel):
-    capabilities: list[str] = Field(default_factory=list)
-    input_modalities: list[str] = Field(default_factory=list)
-    output_modalities: list[str] = Field(default_factory=list)
+# --- Request and result ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendRequest:
+    """What the caller needs; `validate()` says what is wrong in words a caller can act on."""
+
+    task: str | None = None
+    capabilities: tuple[str, ...] = ()
+    input_modalities: tuple[str, ...] = ()
+    output_modalities: tuple[str, ...] = ()
     min_context: int = 0
     min_output: int = 0
     max_input_cost: float | None = None
     max_output_cost: float | None = None
     expected_input_tokens: int | None = None
     expected_output_tokens: int | None = None
-    optimize: Optimize = "balanced"
+    optimize: str = "balanced"
+    providers: tuple[str, ...] | None = None
+    available_only: bool = True
     include_preview: bool = False
     limit: int = 5
+
+    def validate(self) -> None:
+        def allowed(values: Iterable[str], choices: tuple[str, ...], what: str) -> None:
+            if bad := [v for v in values if v not in choices]:
+                raise ValueError(f"unknown {what} {bad[0]!r}; allowed: {', '.join(choices)}")
+
+        allowed(self.capabilities, CAPABILITIES, "capability")
+        allowed([*self.input_modalities, *self.output_modalities], MODALITIES, "modality")
+        allowed([self.optimize], OPTIMIZE_MODES, "optimize mode")
+        numbers = {
+            "min_context": self.min_context,
+            "min_output": self.min_output,
+            "max_input_cost": self.max_input_cost,
+            "max_output_cost": self.max_output_cost,
+            "expected_input_tokens": self.expected_input_tokens,
+            "expected_output_tokens": self.expected_output_tokens,
+        }
+        for name, value in numbers.items():
+            if value is not None and (not math.isfinite(value) or value < 0):
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if not 1 <= self.limit <= 50:
+            raise ValueError(f"limit must be between 1 and 50, got {self.limit}")
+
+
+class AppliedHint(BaseModel):
+    hint: str = Field(description="The words recognised in the task.")
+    effect: str = Field(description="The requirement they became, e.g. 'input_modalities += pdf'.")
 
 
 class Recommendation(BaseModel):
@@ -51,202 +111,477 @@ class Recommendation(BaseModel):
     name: str
     provider: str
     rank: int
-    score: float = Field(description="The ranking score for this request (higher is better); not a benchmark.")
-    reasons: list[str]
+    score: float = Field(description="The quality proxy the ranking used (0..1, higher is better); not a benchmark.")
+    reasons: list[str] = Field(description="Why it is here and in this place; each names the signal that decided.")
     capabilities: list[str]
     context: int
     max_output: int
     input_cost: float | None = Field(description="USD per 1M input tokens.")
     output_cost: float | None = Field(description="USD per 1M output tokens.")
-    cache_read_cost: float | None = None
-    cache_write_cost: float | None = None
-    estimated_cost_usd: float | None = Field(None, description="For the expected tokens, tiered prices applied.")
+    cache_read_cost: float | None = Field(None, description="USD per 1M cached input tokens read.")
+    cache_write_cost: float | None = Field(None, description="USD per 1M input tokens written to the cache.")
+    estimated_cost_usd: float | None = Field(
+        None, description="For expected_input_tokens/expected_output_tokens, with tier prices when the input crosses a tier."
+    )
     release_date: str | None
     status: str | None
-    available: bool
-    also_available_via: list[str] = Field(default_factory=list)
+    available: bool = Field(description="Its provider has credentials set.")
+    also_available_via: list[str] = Field(default_factory=list, description="The same model at other providers.")
 
 
 class RecommendResult(BaseModel):
     recommendations: list[Recommendation]
     considered: int = Field(description="Models looked at before the filters.")
-    excluded: dict[str, int] = Field(description="How many models each constraint removed.")
-    quality_note: str = "Quality is a proxy (recency, reasoning flag, tier words in names), not a benchmark score."
-    message: str | None = Field(None, description="What to change when nothing fits.")
+    excluded: dict[str, int] = Field(description="How many models each constraint removed, in the order applied.")
+    applied_hints: list[AppliedHint] = Field(default_factory=list, description="What the task's words were taken to mean.")
+    catalog: str = Field("", description="Where the catalog came from and its age.")
+    catalog_source: str = Field("", description="snapshot | cache | network | file.")
+    catalog_age_seconds: float | None = None
+    quality_note: str = (
+        "Quality is a proxy: models.dev benchmark results where published, else recency, the reasoning flag "
+        "and tier words in names. It is not a benchmark score."
+    )
+    message: str | None = Field(None, description="When nothing fits: what removed the last candidates and what to relax.")
+    blocking_constraint: str | None = Field(None, description="The constraint that removed the last candidates.")
+    relaxation: str | None = Field(None, description="The closest change that would give an answer.")
 
 
-def _capability_list(model: Model) -> list[str]:
-    flags = ("tool_call", "reasoning", "attachment", "structured_output", "temperature", "open_weights")
-    return [flag for flag in flags if getattr(model, flag)]
+# --- Candidates -------------------------------------------------------------------------------
 
 
-def _exclusion(model: Model, req: RecommendRequest) -> str | None:
-    """The first hard constraint the model fails, or None."""
-    if model.status == "deprecated":
-        return "deprecated"
-    if model.status in ("alpha", "beta") and not req.include_preview:
-        return "preview (alpha/beta)"
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One model at one provider, flattened from the raw catalog for fast filtering."""
+
+    ref: str
+    provider_id: str
+    model_id: str
+    name: str
+    base: str
+    capabilities: frozenset[str]
+    inputs: frozenset[str]
+    outputs: frozenset[str]
+    context: int
+    max_input: int
+    max_output: int
+    cost: Mapping[str, Any] | None
+    status: str | None
+    release_date: str | None
+    lab: str | None
+    quality: float
+    quality_why: str
+
+    def price(self, kind: str) -> float | None:
+        value = (self.cost or {}).get(kind)
+        return float(value) if isinstance(value, int | float) else None
+
+
+def build_candidates(providers: Mapping[str, Mapping[str, Any]], labs: LabData) -> list[Candidate]:
+    """Every model of every provider, as a `Candidate` (built once per catalog)."""
+    percentiles = labs.percentiles()
+    out: list[Candidate] = []
+    for provider_id, entry in providers.items():
+        for model_id, raw in (entry.get("models") or {}).items():
+            base = base_id(model_id)
+            limit = raw.get("limit") or {}
+            modalities = raw.get("modalities") or {}
+            quality, why = _quality(raw, percentiles.get(base))
+            out.append(
+                Candidate(
+                    ref=f"{provider_id}/{model_id}",
+                    provider_id=provider_id,
+                    model_id=model_id,
+                    name=str(raw.get("name") or model_id),
+                    base=base,
+                    capabilities=frozenset(cap for cap in CAPABILITIES if raw.get(cap) is True),
+                    inputs=frozenset(modalities.get("input") or ()),
+                    outputs=frozenset(modalities.get("output") or ()),
+                    context=int(limit.get("context") or 0),
+                    max_input=int(limit.get("input") or limit.get("context") or 0),
+                    max_output=int(limit.get("output") or 0),
+                    cost=raw.get("cost"),
+                    status=raw.get("status"),
+                    release_date=raw.get("release_date"),
+                    lab=labs.labs.get(base),
+                    quality=quality,
+                    quality_why=why,
+                )
+            )
+    return out
+
+
+def _quality(raw: Mapping[str, Any], benchmark: tuple[float, str] | None) -> tuple[float, str]:
+    """A 0..1 proxy and the signals that decided it."""
+    name = f"{raw.get('id', '')} {raw.get('name', '')}".lower()
+    # At most 0.9: a guess from names and dates never outranks measured benchmark results.
+    score, signals = 0.4, []
+    if raw.get("reasoning") is True:
+        score += 0.15
+        signals.append("reasoning model")
+    if any(word in name for word in _STRONG):
+        score += 0.15
+        signals.append("top-tier name")
+    elif any(word in name for word in _LIGHT):
+        score -= 0.15
+        signals.append("light-tier name")
+    released = _date(raw.get("release_date"))
+    if released:
+        score += max(0.0, min(0.2, (released.year - 2023) * 0.06 + released.month * 0.005))
+        signals.append(f"released {released:%Y-%m}")
+    heuristic = min(max(score, 0.0), 1.0)
+    if benchmark is None:
+        return round(heuristic, 4), ", ".join(signals) or "no quality signal"
+    share, shown = benchmark
+    blended = 0.4 * heuristic + 0.6 * share
+    return round(blended, 4), f"models.dev benchmarks ({shown}; ahead of {share:.0%} of listed models)"
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+# --- Hints ------------------------------------------------------------------------------------
+
+# (pattern, field, value): a recognised phrase and the requirement it becomes. Order matters
+# only for the report. "generate images" asks for image output, so it is checked before vision.
+_HINTS: list[tuple[re.Pattern[str], str, Any]] = [
+    (re.compile(r"\b(generat\w*|creat\w*|draw\w*|render\w*) (an? |some )?(images?|pictures?|illustrations?)\b"), "output_modalities", "image"),
+    (re.compile(r"\b(vision|images?|screenshots?|photos?|pictures?|diagrams?|charts?)\b"), "input_modalities", "image"),
+    (re.compile(r"\bpdfs?\b"), "input_modalities", "pdf"),
+    (re.compile(r"\b(audio|speech|voice|transcri\w+|podcasts?)\b"), "input_modalities", "audio"),
+    (re.compile(r"\bvideos?\b"), "input_modalities", "video"),
+    (re.compile(r"\b(code|coding|programming|refactor\w*|debug\w*|tools?|function[- ]calling|agents?|agentic)\b"), "capabilities", "tool_call"),
+    (re.compile(r"\b(reasoning|think\w*|math\w*|proofs?|logic|puzzles?)\b"), "capabilities", "reasoning"),
+    (re.compile(r"\b(json|structured output|schema)\b"), "capabilities", "structured_output"),
+    (re.compile(r"\b(open[- ]weights?|open[- ]source|self[- ]host\w*)\b"), "capabilities", "open_weights"),
+    (re.compile(r"\b(long (documents?|context|texts?|files?|reports?|transcripts?)|books?|whole (codebase|repo\w*)|large (codebase|documents?))\b"), "min_context", LONG_CONTEXT),
+    (re.compile(r"\b(cheap\w*|budget|low[- ]cost|inexpensive|affordable)\b"), "optimize", "cost"),
+    (re.compile(r"\b(fast|quick\w*|low[- ]latency|real[- ]?time)\b"), "optimize", "cost"),
+    (re.compile(r"\b(best|smartest|strongest|most capable|highest quality)\b"), "optimize", "capability"),
+]
+_FAST_NOTE = " (the catalog has no latency data; smaller, cheaper models answer faster)"
+
+
+def apply_hints(req: RecommendRequest) -> tuple[RecommendRequest, list[AppliedHint]]:
+    """The request with the task's recognised words turned into requirements. Explicit arguments win."""
+    if not req.task:
+        return req, []
+    text = req.task.lower()
+    applied: list[AppliedHint] = []
+    changes: dict[str, Any] = {}
+    claimed: list[tuple[int, int]] = []  # spans already used, so "generate images" is not also vision
+    for pattern, name, value in _HINTS:
+        for match in pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end in claimed):
+                continue
+            claimed.append(match.span())
+            current = changes.get(name, getattr(req, name))
+            if name in ("capabilities", "input_modalities", "output_modalities"):
+                effect = f"{name} += {value}" if value not in current else f"{name} has {value} already"
+                changes[name] = current if value in current else (*current, value)
+            elif name == "min_context":
+                effect = f"min_context = {value:,}" if current < value else f"min_context {current:,} is larger already"
+                changes[name] = max(current, value)
+            else:  # optimize: only when the caller left the default
+                effect = f"optimize = {value}" if req.optimize == "balanced" else f"optimize {req.optimize} was given"
+                if req.optimize == "balanced" and name not in changes:
+                    changes[name] = value
+                elif req.optimize == "balanced":
+                    effect = f"optimize {changes[name]} was applied first"
+                if match.group(0) in ("fast", "quick", "quickly", "low latency", "low-latency", "realtime", "real-time", "real time"):
+                    effect += _FAST_NOTE
+            applied.append(AppliedHint(hint=match.group(0), effect=effect))
+            break  # one report per hint kind
+    return replace(req, **changes), applied
+
+
+# --- Filters ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Step:
+    label: str
+    keep: Callable[[Candidate], bool]
+    relax: Callable[[list[Candidate]], str] | None  # what to change, given the models it removed
+
+
+def _steps(req: RecommendRequest, available: frozenset[str]) -> list[_Step]:
+    steps: list[_Step] = []
+    if req.providers:
+        wanted = frozenset(req.providers)
+        steps.append(_Step("not in providers", lambda c: c.provider_id in wanted, lambda _: "drop the providers filter"))
+    if req.available_only:
+        steps.append(_Step("no credentials set", lambda c: c.provider_id in available, _relax_credentials))
+    steps.append(_Step("deprecated", lambda c: c.status != "deprecated", None))
+    if not req.include_preview:
+        steps.append(
+            _Step("preview (alpha/beta)", lambda c: c.status not in ("alpha", "beta"), lambda _: "include_preview=true")
+        )
     for cap in req.capabilities:
-        if not getattr(model, cap, False):
-            return f"lacks {cap}"
+        steps.append(_Step(f"lacks {cap}", lambda c, cap=cap: cap in c.capabilities, lambda _, cap=cap: f"drop capability {cap}"))
     for kind in req.input_modalities:
-        if kind not in model.modalities.input:
-            return f"no {kind} input"
+        steps.append(_Step(f"no {kind} input", lambda c, k=kind: k in c.inputs, lambda _, k=kind: f"drop input modality {k}"))
     for kind in req.output_modalities:
-        if kind not in model.modalities.output:
-            return f"no {kind} output"
-    if model.limit.context < req.min_context:
-        return "context too small"
-    if model.limit.output < req.min_output:
-        return "output limit too small"
-    cost = model.cost
-    if req.max_input_cost is not None and (cost is None or cost.input is None or cost.input > req.max_input_cost):
-        return "input price over cap or unknown"
-    if req.max_output_cost is not None and (cost is None or cost.output is None or cost.output > req.max_output_cost):
-        return "output price over cap or unknown"
-    if req.expected_input_tokens and req.expected_input_tokens > (model.limit.input or model.limit.context):
-        return "expected input does not fit"
+        steps.append(_Step(f"no {kind} output", lambda c, k=kind: k in c.outputs, lambda _, k=kind: f"drop output modality {k}"))
+    if req.min_context:
+        steps.append(
+            _Step(
+                f"context below {req.min_context:,}",
+                lambda c: c.context >= req.min_context,
+                lambda removed: f"min_context <= {max(c.context for c in removed):,} (the largest left)",
+            )
+        )
+    if req.min_output:
+        steps.append(
+            _Step(
+                f"output limit below {req.min_output:,}",
+                lambda c: c.max_output >= req.min_output,
+                lambda removed: f"min_output <= {max(c.max_output for c in removed):,} (the largest left)",
+            )
+        )
+    if req.expected_input_tokens:
+        steps.append(
+            _Step(
+                f"{req.expected_input_tokens:,} input tokens do not fit",
+                lambda c: c.max_input >= req.expected_input_tokens,
+                lambda removed: f"expected_input_tokens <= {max(c.max_input for c in removed):,} (split the input)",
+            )
+        )
+    for kind, cap in (("input", req.max_input_cost), ("output", req.max_output_cost)):
+        if cap is not None:
+            steps.append(
+                _Step(
+                    f"{kind} price over {cap:g} or unknown",
+                    lambda c, kind=kind, cap=cap: (p := c.price(kind)) is not None and p <= cap,
+                    lambda removed, kind=kind: _relax_price(removed, kind),
+                )
+            )
+    return steps
+
+
+def _relax_credentials(removed: list[Candidate]) -> str:
+    providers = sorted({c.provider_id for c in removed})
+    shown = ", ".join(providers[:5]) + (f" and {len(providers) - 5} more" if len(providers) > 5 else "")
+    return f"set an API key for one of {shown} (see list_providers), or available_only=false"
+
+
+def _relax_price(removed: list[Candidate], kind: str) -> str:
+    prices = [p for c in removed if (p := c.price(kind)) is not None]
+    if not prices:
+        return f"drop max_{kind}_cost: none of the models left has a known {kind} price"
+    return f"max_{kind}_cost >= {min(prices):g} (the cheapest left)"
+
+
+def _run(steps: list[_Step], candidates: list[Candidate]) -> tuple[list[Candidate], dict[str, int], int | None]:
+    """Apply the steps in order: survivors, how many each removed, and the step that removed the last."""
+    excluded: dict[str, int] = {}
+    blocking: int | None = None
+    for number, step in enumerate(steps):
+        kept = [c for c in candidates if step.keep(c)]
+        if len(kept) < len(candidates):
+            excluded[step.label] = excluded.get(step.label, 0) + len(candidates) - len(kept)
+        if candidates and not kept:
+            blocking = number
+        candidates = kept
+    return candidates, excluded, blocking
+
+
+def _relaxation(steps: list[_Step], candidates: list[Candidate], blocking: int) -> str | None:
+    """The closest change that gives an answer: the blocking constraint first, then each of the others."""
+    order = [blocking, *(n for n in range(len(steps)) if n != blocking)]
+    for number in order:
+        step = steps[number]
+        if step.relax is None:
+            continue
+        without = steps[:number] + steps[number + 1 :]
+        survivors, _, _ = _run(without, candidates)
+        if survivors:
+            removed = [c for c in survivors if not step.keep(c)]
+            return step.relax(removed or survivors)
     return None
 
 
-def estimate_cost(model: Model, input_tokens: int, output_tokens: int) -> float | None:
-    """USD for one call; above a context tier, the tier's prices apply to the whole call."""
-    cost = model.cost
-    if cost is None or cost.input is None or cost.output is None:
+# --- Ranking ----------------------------------------------------------------------------------
+
+
+def estimate_cost(cost: Mapping[str, Any] | None, input_tokens: int, output_tokens: int) -> float | None:
+    """USD for one call. Above a context tier, the tier's prices apply to the whole call."""
+    cost = cost or {}
+    price_in, price_out = cost.get("input"), cost.get("output")
+    if not isinstance(price_in, int | float) or not isinstance(price_out, int | float):
         return None
-    price_in, price_out = cost.input, cost.output
-    for tier in sorted(cost.tiers or [], key=lambda t: t.tier.size):
-        if input_tokens > tier.tier.size:
-            price_in = tier.input if tier.input is not None else price_in
-            price_out = tier.output if tier.output is not None else price_out
-    if not cost.tiers and cost.context_over_200k and input_tokens > 200_000:
-        price_in = cost.context_over_200k.input or price_in
-        price_out = cost.context_over_200k.output or price_out
+    tiers = [t for t in cost.get("tiers") or [] if isinstance((t.get("tier") or {}).get("size"), int)]
+    for tier in sorted(tiers, key=lambda t: t["tier"]["size"]):
+        if input_tokens > tier["tier"]["size"]:
+            price_in = tier.get("input", price_in)
+            price_out = tier.get("output", price_out)
+    over = cost.get("context_over_200k") or {}
+    if not tiers and over and input_tokens > 200_000:
+        price_in = over.get("input", price_in)
+        price_out = over.get("output", price_out)
     return round((input_tokens * price_in + output_tokens * price_out) / 1e6, 6)
 
 
-def _quality(model: Model) -> tuple[float, str]:
-    """A 0..1 proxy and the signal that decided it."""
-    name = f"{model.id} {model.name}".lower()
-    score, signals = 0.5, []
-    if model.reasoning:
-        score += 0.15
-        signals.append("reasoning model")
-    if any(w in name for w in _STRONG):
-        score += 0.15
-        signals.append("top-tier name")
-    elif any(w in name for w in _LIGHT):
-        score -= 0.15
-        signals.append("light-tier name")
-    if model.release_date:
-        try:
-            released = date.fromisoformat(model.release_date[:10])
-            score += max(0.0, min(0.2, (released.year - 2023) * 0.06 + released.month * 0.005))
-            signals.append(f"released {model.release_date[:7]}")
-        except ValueError:
-            pass
-    return round(min(score, 1.0), 4), ", ".join(signals) or "no quality signal"
-
-
-def _base_id(model_id: str) -> str:
-    """The model behind aliases, dated snapshots and reseller prefixes: 'openai/gpt-5' and 'gpt-5' meet."""
-    return _DATED.sub("", model_id.rsplit("/", 1)[-1].lower().replace(".", "-"))
-
-
-def _provider_preference(entry: ModelEntry, default_provider: str | None) -> tuple:
-    return (not entry.available, entry.provider_id != default_provider, entry.provider_id not in _LAB_HOSTS, entry.ref)
-
-
 def recommend(
-    entries: Iterable[ModelEntry], req: RecommendRequest, *, default_model: str | None = None
+    candidates: list[Candidate],
+    req: RecommendRequest,
+    *,
+    available: frozenset[str],
+    default_model: str | None = None,
 ) -> RecommendResult:
-    """Rank `entries` for `req`; deterministic for the same inputs."""
-    entries = list(entries)
-    excluded: Counter[str] = Counter()
-    kept: list[ModelEntry] = []
-    for entry in entries:
-        reason = _exclusion(entry.model, req)
-        if reason:
-            excluded[reason] += 1
-        else:
-            kept.append(entry)
+    """Rank `candidates` for `req` (validated); deterministic for the same inputs."""
+    req, hints = apply_hints(req)
+    steps = _steps(req, available)
+    kept, excluded, blocking = _run(steps, candidates)
+    considered = len(candidates)
+    if not kept:
+        return _nothing_fits(req, hints, steps, candidates, excluded, blocking, considered)
 
     default_provider = default_model.partition("/")[0] if default_model else None
-    groups: dict[str, list[ModelEntry]] = {}
-    for entry in kept:
-        groups.setdefault(_base_id(entry.model.id), []).append(entry)
+    groups: dict[str, list[Candidate]] = {}
+    for c in kept:
+        groups.setdefault(c.base, []).append(c)
+
+    def where(c: Candidate) -> tuple:
+        released = _date(c.release_date)
+        newest = -(released.toordinal() if released else 0)
+        lab_own = c.lab != c.provider_id
+        return (c.provider_id not in available, c.provider_id != default_provider, lab_own, newest, len(c.model_id), c.ref)
+
     picks = []
     for group in groups.values():
-        group.sort(key=lambda e: _provider_preference(e, default_provider))
-        picks.append((group[0], [e.ref for e in group[1:]]))
+        group.sort(key=where)
+        picks.append((group[0], [c.ref for c in group[1:]]))
 
-    in_tokens = req.expected_input_tokens or 3_000_000
-    out_tokens = req.expected_output_tokens or 1_000_000
-    scored = []
-    for entry, others in picks:
-        quality, why = _quality(entry.model)
-        blended = estimate_cost(entry.model, in_tokens, out_tokens)
-        scored.append((entry, others, quality, why, blended))
+    expected = req.expected_input_tokens is not None or req.expected_output_tokens is not None
 
-    def key(item):
-        entry, _, quality, _, blended = item
-        price = blended if blended is not None else float("inf")
-        tie = (entry.ref != default_model, entry.provider_id != default_provider, entry.ref)
+    def price_of(c: Candidate) -> float:
+        if expected:
+            value = estimate_cost(c.cost, req.expected_input_tokens or 0, req.expected_output_tokens or 0)
+        else:
+            value = _blended(c)
+        return math.inf if value is None else value
+
+    best = max(c.quality for c, _ in picks)
+
+    def primary(c: Candidate) -> tuple:
         match req.optimize:
             case "cost":
-                return (price, -quality, *tie)
+                return (price_of(c), -c.quality)
             case "capability":
-                return (-quality, price, *tie)
+                return (-c.quality, price_of(c))
             case "context":
-                return (-entry.model.limit.context, price, *tie)
-        best = max((s[2] for s in scored), default=0)
-        within = quality >= best - QUALITY_MARGIN
-        return (not within, price, -quality, *tie)
+                return (-c.context, price_of(c))
+        return (c.quality < best - QUALITY_MARGIN, price_of(c), -c.quality)
 
-    scored.sort(key=key)
+    def tie(c: Candidate) -> tuple:
+        return (c.ref != default_model, c.provider_id != default_provider, c.ref)
+
+    picks.sort(key=lambda pick: (primary(pick[0]), tie(pick[0])))
+    top = picks[: req.limit]
     recommendations = []
-    for rank, (entry, others, quality, why, blended) in enumerate(scored[: max(0, req.limit)], start=1):
-        model, cost = entry.model, entry.model.cost
-        reasons = [f"quality proxy {quality:.2f} ({why})"]
-        if req.optimize in ("cost", "balanced"):
-            reasons.append(f"blended price {'unknown' if blended is None else f'${blended:g} per 3M in + 1M out'}")
-        if req.optimize == "context":
-            reasons.append(f"context {model.limit.context:,} tokens")
-        if entry.ref == default_model:
-            reasons.append("your default model (tie-break)")
-        recommendations.append(
-            Recommendation(
-                model=entry.ref,
-                name=model.name,
-                provider=entry.provider_id,
-                rank=rank,
-                score=round(quality if req.optimize != "cost" else -(blended or 0), 6),
-                reasons=reasons,
-                capabilities=_capability_list(model),
-                context=model.limit.context,
-                max_output=model.limit.output,
-                input_cost=cost.input if cost else None,
-                output_cost=cost.output if cost else None,
-                cache_read_cost=cost.cache_read if cost else None,
-                cache_write_cost=cost.cache_write if cost else None,
-                estimated_cost_usd=(
-                    estimate_cost(model, req.expected_input_tokens or 0, req.expected_output_tokens or 0)
-                    if req.expected_input_tokens or req.expected_output_tokens
-                    else None
-                ),
-                release_date=model.release_date,
-                status=model.status,
-                available=entry.available,
-                also_available_via=others,
-            )
-        )
-    message = None
-    if not recommendations:
-        if not entries:
-            message = "No candidate models: no provider has credentials. Set a provider's API key (see list_providers)."
-        else:
-            top = excluded.most_common(1)[0][0] if excluded else "the filters"
-            message = f"Nothing fits; the constraint that removed most candidates was: {top}. Relax it and ask again."
+    for rank, (c, others) in enumerate(top, start=1):
+        reasons = _reasons(c, req, best, price_of(c), expected)
+        neighbours = [picks[i][0] for i in (rank - 2, rank) if 0 <= i < len(picks)]
+        if any(primary(n) == primary(c) for n in neighbours if n is not c):
+            if c.ref == default_model:
+                reasons.append("tie broken by your default model")
+            elif c.provider_id == default_provider:
+                reasons.append("tie broken by your default provider")
+        if c.provider_id not in available:
+            reasons.append(f"not callable now: {c.provider_id} has no credentials set")
+        recommendations.append(_recommendation(c, rank, reasons, others, req, c.provider_id in available))
     return RecommendResult(
-        recommendations=recommendations, considered=len(entries), excluded=dict(excluded), message=message
+        recommendations=recommendations, considered=considered, excluded=excluded, applied_hints=hints
+    )
+
+
+def _blended(c: Candidate) -> float | None:
+    """USD per 1M tokens at 3 input : 1 output."""
+    price_in, price_out = c.price("input"), c.price("output")
+    if price_in is None or price_out is None:
+        return None
+    return round((3 * price_in + price_out) / 4, 6)
+
+
+def _reasons(c: Candidate, req: RecommendRequest, best: float, price: float, expected: bool) -> list[str]:
+    reasons = [f"quality proxy {c.quality:.2f} from {c.quality_why}"]
+    if price == math.inf:
+        reasons.append("price unknown")
+    elif expected:
+        reasons.append(f"estimated ${price:g} for the expected tokens")
+    else:
+        reasons.append(f"blended price ${price:g} per 1M tokens (3 input : 1 output)")
+    if req.optimize == "balanced":
+        if c.quality >= best - QUALITY_MARGIN:
+            reasons.append(f"within {QUALITY_MARGIN} of the best quality proxy ({best:.2f}), so price decides")
+        else:
+            reasons.append(f"below the best quality proxy ({best:.2f}) by more than {QUALITY_MARGIN}")
+    elif req.optimize == "context":
+        reasons.append(f"context {c.context:,} tokens")
+    return reasons
+
+
+def _recommendation(
+    c: Candidate, rank: int, reasons: list[str], others: list[str], req: RecommendRequest, available: bool
+) -> Recommendation:
+    expected = req.expected_input_tokens is not None or req.expected_output_tokens is not None
+    return Recommendation(
+        model=c.ref,
+        name=c.name,
+        provider=c.provider_id,
+        rank=rank,
+        score=c.quality,
+        reasons=reasons,
+        capabilities=sorted(c.capabilities),
+        context=c.context,
+        max_output=c.max_output,
+        input_cost=c.price("input"),
+        output_cost=c.price("output"),
+        cache_read_cost=c.price("cache_read"),
+        cache_write_cost=c.price("cache_write"),
+        estimated_cost_usd=(
+            estimate_cost(c.cost, req.expected_input_tokens or 0, req.expected_output_tokens or 0) if expected else None
+        ),
+        release_date=c.release_date,
+        status=c.status,
+        available=available,
+        also_available_via=others,
+    )
+
+
+def _nothing_fits(
+    req: RecommendRequest,
+    hints: list[AppliedHint],
+    steps: list[_Step],
+    candidates: list[Candidate],
+    excluded: dict[str, int],
+    blocking: int | None,
+    considered: int,
+) -> RecommendResult:
+    constraint = steps[blocking].label if blocking is not None else None
+    relaxation = _relaxation(steps, candidates, blocking) if blocking is not None else None
+    if constraint == "no credentials set":
+        message = (
+            "No provider you can call has a model that fits: no API key is set for them. An MCP host passes "
+            "only the env block of its config: add a provider's key there (e.g. OPENAI_API_KEY), or ask with "
+            "available_only=false to see picks marked unavailable."
+        )
+    elif constraint is None:
+        message = "The catalog has no models to consider."
+    else:
+        message = f"Nothing fits: '{constraint}' removed the last candidates."
+        if relaxation:
+            message += f" Closest change that gives an answer: {relaxation}."
+    return RecommendResult(
+        recommendations=[],
+        considered=considered,
+        excluded=excluded,
+        applied_hints=hints,
+        message=message,
+        blocking_constraint=constraint,
+        relaxation=relaxation,
     )

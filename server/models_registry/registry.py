@@ -25,9 +25,10 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic import BaseModel, Field
 
 from .catalog import Catalog, CatalogError, Model, parse_catalog
-from .credentials import CredentialStatus, check_credentials, rule_for
+from .credentials import CredentialStatus, check_credentials, is_configured, rule_for
+from .labs import LabData
 from .preferences import ROLE_PATTERN, DefaultsStore
-from .recommend import RecommendRequest, RecommendResult, recommend
+from .recommend import Candidate, RecommendRequest, RecommendResult, build_candidates, recommend
 from .settings import Settings
 from .sources import (
     CacheError,
@@ -40,6 +41,7 @@ from .sources import (
     check_plausible,
     fetch_catalog,
     load_initial,
+    load_lab_data,
     redact_url,
 )
 
@@ -143,6 +145,14 @@ class RegistryStatus(BaseModel):
     problems: list[str] = Field(description="Settings or files that could not be used.")
     cache_dir: str
 
+    def catalog_note(self) -> str:
+        """'snapshot catalog, 146 days old (stale)': where the answers come from, in a few words."""
+        if self.age_seconds is None:
+            return f"{self.source} catalog"
+        days = self.age_seconds / 86400
+        age = f"{days:.0f} days" if days >= 2 else f"{self.age_seconds / 3600:.1f} hours"
+        return f"{self.source} catalog, {age} old{' (stale)' if self.stale else ''}"
+
 
 class ProviderInfo(BaseModel):
     """A provider and whether the user can call it."""
@@ -222,6 +232,8 @@ class Registry:
         self._defaults = DefaultsStore(self.settings.state_dir)
         self._running = 0
         self._loop_lock: anyio.Lock | None = None  # one background refresh loop across running() blocks
+        self._candidates: tuple[Catalog, list[Candidate]] | None = None  # recommend's rows, per catalog
+        self._labs: LabData | None = None
 
     @classmethod
     @asynccontextmanager
@@ -415,19 +427,37 @@ class Registry:
         text = f"{_plural(available, 'provider')} available, {_plural(len(keys), 'API key')} configured"
         return Summary(providers_available=available, providers_total=total, keys_configured=len(keys), text=text)
 
-    def recommend(
-        self, request: RecommendRequest, *, providers: list[str] | None = None, available_only: bool = True
-    ) -> RecommendResult:
-        """Ranked picks among the models the user can call (or all, with available_only=False)."""
-        for provider_id in providers or []:
+    def available_providers(self) -> frozenset[str]:
+        """Ids of the providers whose credentials are set (or need none), read from the environment now."""
+        catalog, env = self.catalog, self.env
+        return frozenset(
+            provider_id
+            for provider_id in catalog.provider_ids
+            if is_configured(rule_for(provider_id, catalog.head(provider_id).get("env") or []), env)
+        )
+
+    def candidates(self) -> list[Candidate]:
+        """recommend's flattened rows for the catalog in hand, built once per catalog."""
+        catalog = self.catalog
+        if self._candidates is None or self._candidates[0] is not catalog:
+            if self._labs is None:
+                self._labs = load_lab_data()
+            self._candidates = (catalog, build_candidates(catalog.raw, self._labs))
+        return self._candidates[1]
+
+    def recommend(self, request: RecommendRequest) -> RecommendResult:
+        """Ranked, explained picks; ValueError for a bad request, LookupError for an unknown provider."""
+        request.validate()
+        for provider_id in request.providers or ():
             self.provider(provider_id)  # unknown → LookupError with close matches
-        entries = [
-            e
-            for e in self.models(available_only=available_only, include_deprecated=True)
-            if not providers or e.provider_id in providers
-        ]
         chosen = self.chosen_default("default")
-        return recommend(entries, request, default_model=chosen[0] if chosen else None)
+        result = recommend(
+            self.candidates(), request, available=self.available_providers(), default_model=chosen[0] if chosen else None
+        )
+        status = self.status()
+        result.catalog, result.catalog_source = status.catalog_note(), str(status.source)
+        result.catalog_age_seconds = status.age_seconds
+        return result
 
     # --- defaults ------------------------------------------------------------------------------
 
@@ -489,9 +519,8 @@ class Registry:
 
     def _fallback(self, role: str) -> str | None:
         """'small': the cheapest capable tool-calling model; any other role: the best tool-calling one."""
-        request = RecommendRequest(capabilities=["tool_call"], optimize="cost" if role == "small" else "capability", limit=1)
-        entries = self.models(available_only=True, capabilities=["tool_call"])
-        picks = recommend(entries, request).recommendations
+        request = RecommendRequest(capabilities=("tool_call",), optimize="cost" if role == "small" else "capability", limit=1)
+        picks = self.recommend(request).recommendations
         return picks[0].model if picks else None
 
     # --- refresh -------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .catalog import Catalog, CatalogError, CatalogIndex, parse_catalog
+from .labs import LabData
 
 if TYPE_CHECKING:
     import filelock
@@ -63,7 +64,8 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"models-registry-mcp/{__version__}"
 SNAPSHOT_FILE = "api.json"
 SNAPSHOT_META = "metadata.json"
-INDEX_FILE = "api.index.json"  # beside api.json in the snapshot and the cache; see CatalogIndex
+INDEX_FILE = "api.index.json"
+LAB_FILE = "benchmarks.json"  # labs and benchmark results from models.dev's catalog.json  # beside api.json in the snapshot and the cache; see CatalogIndex
 
 
 class CatalogSource(StrEnum):
@@ -174,8 +176,29 @@ def _read_index(path: Path, sha256: str) -> CatalogIndex | None:
     return index if index is not None and index.sha256 == sha256 else None
 
 
-def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path | None = None) -> SnapshotMeta:
-    """Validate a catalog and write it as the bundled snapshot (maintainers: `models-registry snapshot update`)."""
+def load_lab_data(directory: Path | None = None) -> LabData:
+    """The bundled lab metadata; empty (the ranking falls back to name signals) when it is unusable."""
+    path = (directory or snapshot_dir()) / LAB_FILE
+    try:
+        return LabData.from_json(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        log.warning("cannot use %s (%s); ranking without benchmark results", path, exc)
+        return LabData.empty()
+
+
+def write_snapshot(
+    data: bytes,
+    *,
+    source_url: str,
+    on: dt.date,
+    directory: Path | None = None,
+    lab_data: LabData | None = None,
+) -> SnapshotMeta:
+    """Validate a catalog and write it as the bundled snapshot (maintainers: `models-registry snapshot update`).
+
+    `lab_data` (from models.dev's catalog.json) replaces benchmarks.json; without it the
+    file in place is kept.
+    """
     directory = directory or snapshot_dir()
     catalog = parse_catalog(data)
     check_plausible(catalog, None)
@@ -193,6 +216,8 @@ def write_snapshot(data: bytes, *, source_url: str, on: dt.date, directory: Path
     # Stored uncompressed: git and the wheel compress it anyway, and a start skips ~5 ms of gunzip.
     atomic_write(directory / SNAPSHOT_FILE, clean)
     atomic_write(directory / INDEX_FILE, index.to_json())
+    if lab_data is not None:
+        atomic_write(directory / LAB_FILE, lab_data.to_json())
     atomic_write(directory / SNAPSHOT_META, meta.model_dump_json(indent=2).encode() + b"\n")
     return meta
 
