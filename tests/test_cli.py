@@ -65,6 +65,27 @@ def test_show_model_with_a_slash_in_its_id(capsys):
     assert out["model"]["id"] == "anthropic/claude-haiku-4.5"
 
 
+def test_recommend_json_applies_task_hints_and_only_offers_callable_models(capsys, monkeypatch):
+    monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    out = run_json(capsys, "recommend", "describe screenshots", "-n", "2")
+    assert [h["effect"] for h in out["applied_hints"]] == ["input_modalities += image"]
+    assert [r["rank"] for r in out["recommendations"]] == [1, 2]
+    assert all(r["model"].startswith("anthropic/") and r["available"] for r in out["recommendations"])
+
+
+def test_recommend_human_output_explains_and_fails_clearly_when_nothing_fits(capsys, monkeypatch):
+    monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    assert main(["recommend", "--optimize", "cost", "-c", "reasoning"]) == 0
+    out = capsys.readouterr().out
+    assert "1. openai/" in out and "quality proxy" in out and "not a benchmark" in out
+    assert main(["recommend", "--max-input-cost", "0.0001"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("Error: Nothing fits: 'input price over 0.0001 or unknown' removed the last candidates.")
+    assert "max_input_cost >= " in err
+
+
 def test_refresh_fetches_and_reports_changes(capsys, monkeypatch, upstream):
     monkeypatch.setenv("MODELS_REGISTRY_URL", upstream.url)
     out = run_json(capsys, "refresh")
@@ -111,6 +132,7 @@ def test_secret_values_never_appear_in_output_or_files(upstream, tmp_path):
         ("models", "--all", "-c", "tool_call"),
         ("show", "amazon-bedrock/no-such-model"),
         ("show", "azure/gpt-5", "--json"),
+        ("recommend", "code review", "--all", "--json"),
         ("-v", "refresh", "--json"),
         ("-v", "refresh"),
     ]

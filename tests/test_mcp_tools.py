@@ -107,6 +107,43 @@ async def test_recommend_model_picks_only_callable_models(tmp_path, mode):
     assert "proxy" in result.content[0].text
 
 
+async def test_recommend_model_turns_task_words_into_requirements_and_says_so(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        result = await call(client, "recommend_model", task="read PDFs cheaply")
+    data = result.structured_content
+    assert {h["effect"] for h in data["applied_hints"]} == {"input_modalities += pdf", "optimize = cost"}
+    assert "Task hint 'pdfs': input_modalities += pdf" in result.content[0].text
+    assert data["catalog_source"] == "file" and data["catalog"].startswith("file catalog")
+    prices = [p["input_cost"] for p in data["recommendations"]]
+    assert prices == sorted(prices)
+
+
+async def test_recommend_model_names_the_constraint_that_left_nothing_and_the_way_out(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        result = await call(client, "recommend_model", min_context=10_000_000)
+    async with Client(build_server(make_registry(tmp_path, env={})), mode=mode) as client:
+        no_keys = await call(client, "recommend_model")
+        unavailable = await call(client, "recommend_model", available_only=False)
+    data = result.structured_content
+    assert data["recommendations"] == [] and data["blocking_constraint"] == "context below 10,000,000"
+    assert data["relaxation"].startswith("min_context <= ")
+    assert "removed the last candidates" in result.content[0].text and not result.is_error
+    assert no_keys.structured_content["blocking_constraint"] == "no credentials set"
+    assert "env block" in no_keys.content[0].text
+    picks = unavailable.structured_content["recommendations"]
+    assert picks and not any(p["available"] for p in picks)
+
+
+async def test_recommend_model_rejects_bad_arguments_with_a_tool_error(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        unknown_provider = await call(client, "recommend_model", providers=["opnai"])
+        bad_limit = await call(client, "recommend_model", limit=0)
+        bad_capability = await call(client, "recommend_model", capabilities=["telepathy"])
+    assert unknown_provider.is_error and "Did you mean: openai" in unknown_provider.content[0].text
+    assert bad_limit.is_error and "limit" in bad_limit.content[0].text
+    assert bad_capability.is_error and "Traceback" not in bad_capability.content[0].text
+
+
 async def test_set_default_persists_and_get_default_reads_it_back(tmp_path, mode):
     registry = make_registry(tmp_path)
     async with Client(build_server(registry), mode=mode) as client:

@@ -115,10 +115,9 @@ class DefaultsResult(BaseModel):
     defaults: list[DefaultInfo]
 
 
-def _reply(text: str, result: BaseModel) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
-    )
+def _reply(text: str, result: BaseModel, *, exclude_none: bool = False) -> CallToolResult:
+    structured = result.model_dump(mode="json", exclude_none=exclude_none)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
 
 
 def _model_counts(info: ProviderInfo) -> str:
@@ -370,7 +369,9 @@ def build_server(registry: Registry) -> MCPServer:
             via = f" Also via {', '.join(r.also_available_via[:3])}." if r.also_available_via else ""
             lines.append(f"{r.rank}. {r.model}: {'; '.join(r.reasons)}.{via}")
         lines.append(result.quality_note)
-        return _reply("\n".join(lines), result)
+        # Unknown prices and dates are left out rather than sent as nulls: less for the agent to read
+        # and for the client to validate against the output schema.
+        return _reply("\n".join(lines), result, exclude_none=True)
 
     @server.tool(
         annotations=ToolAnnotations(read_only_hint=False, idempotent_hint=True, destructive_hint=False),

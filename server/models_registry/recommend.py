@@ -116,15 +116,15 @@ class Recommendation(BaseModel):
     capabilities: list[str]
     context: int
     max_output: int
-    input_cost: float | None = Field(description="USD per 1M input tokens.")
-    output_cost: float | None = Field(description="USD per 1M output tokens.")
+    input_cost: float | None = Field(None, description="USD per 1M input tokens; absent when unknown.")
+    output_cost: float | None = Field(None, description="USD per 1M output tokens; absent when unknown.")
     cache_read_cost: float | None = Field(None, description="USD per 1M cached input tokens read.")
     cache_write_cost: float | None = Field(None, description="USD per 1M input tokens written to the cache.")
     estimated_cost_usd: float | None = Field(
         None, description="For expected_input_tokens/expected_output_tokens, with tier prices when the input crosses a tier."
     )
-    release_date: str | None
-    status: str | None
+    release_date: str | None = None
+    status: str | None = Field(None, description="alpha | beta when a preview; absent for a stable model.")
     available: bool = Field(description="Its provider has credentials set.")
     also_available_via: list[str] = Field(default_factory=list, description="The same model at other providers.")
 
@@ -165,18 +165,54 @@ class Candidate:
     max_input: int
     max_output: int
     cost: Mapping[str, Any] | None
+    input_cost: float | None
+    output_cost: float | None
+    blended: float | None  # USD per 1M tokens at 3 input : 1 output
     status: str | None
     release_date: str | None
+    released: int  # release date as an ordinal, 0 when unknown
     lab: str | None
     quality: float
     quality_why: str
 
     def price(self, kind: str) -> float | None:
+        if kind == "input":
+            return self.input_cost
+        if kind == "output":
+            return self.output_cost
         value = (self.cost or {}).get(kind)
         return float(value) if isinstance(value, int | float) else None
 
 
-def build_candidates(providers: Mapping[str, Mapping[str, Any]], labs: LabData) -> list[Candidate]:
+class CandidateTable(list[Candidate]):
+    """Candidates in catalog order, with each provider's rows contiguous: `spans[provider_id]` is
+    its (start, end), so a provider filter takes slices instead of testing 5k rows."""
+
+    def __init__(self, rows: Iterable[Candidate] = (), spans: dict[str, tuple[int, int]] | None = None):
+        super().__init__(rows)
+        if spans is None:
+            spans = {}
+            for number, c in enumerate(self):
+                start, _ = spans.get(c.provider_id, (number, number))
+                spans[c.provider_id] = (start, number + 1)
+            if sum(end - start for start, end in spans.values()) != len(self):
+                raise ValueError("a provider's candidates must be contiguous")
+        self.spans = spans
+
+    def only(self, provider_ids: frozenset[str]) -> CandidateTable:
+        """The rows of these providers."""
+        if provider_ids.issuperset(self.spans):
+            return self
+        rows: list[Candidate] = []
+        spans: dict[str, tuple[int, int]] = {}
+        for provider_id, (start, end) in self.spans.items():
+            if provider_id in provider_ids:
+                spans[provider_id] = (len(rows), len(rows) + end - start)
+                rows += self[start:end]
+        return CandidateTable(rows, spans)
+
+
+def build_candidates(providers: Mapping[str, Mapping[str, Any]], labs: LabData) -> CandidateTable:
     """Every model of every provider, as a `Candidate` (built once per catalog)."""
     percentiles = labs.percentiles()
     out: list[Candidate] = []
@@ -186,6 +222,9 @@ def build_candidates(providers: Mapping[str, Mapping[str, Any]], labs: LabData) 
             limit = raw.get("limit") or {}
             modalities = raw.get("modalities") or {}
             quality, why = _quality(raw, percentiles.get(base))
+            cost = raw.get("cost") or {}
+            price_in, price_out = _number(cost.get("input")), _number(cost.get("output"))
+            released = _date(raw.get("release_date"))
             out.append(
                 Candidate(
                     ref=f"{provider_id}/{model_id}",
@@ -200,14 +239,18 @@ def build_candidates(providers: Mapping[str, Mapping[str, Any]], labs: LabData) 
                     max_input=int(limit.get("input") or limit.get("context") or 0),
                     max_output=int(limit.get("output") or 0),
                     cost=raw.get("cost"),
+                    input_cost=price_in,
+                    output_cost=price_out,
+                    blended=None if price_in is None or price_out is None else round((3 * price_in + price_out) / 4, 6),
                     status=raw.get("status"),
                     release_date=raw.get("release_date"),
+                    released=released.toordinal() if released else 0,
                     lab=labs.labs.get(base),
                     quality=quality,
                     quality_why=why,
                 )
             )
-    return out
+    return CandidateTable(out)
 
 
 def _quality(raw: Mapping[str, Any], benchmark: tuple[float, str] | None) -> tuple[float, str]:
@@ -234,6 +277,10 @@ def _quality(raw: Mapping[str, Any], benchmark: tuple[float, str] | None) -> tup
     share, shown = benchmark
     blended = 0.4 * heuristic + 0.6 * share
     return round(blended, 4), f"models.dev benchmarks ({shown}; ahead of {share:.0%} of listed models)"
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _date(value: Any) -> date | None:
@@ -306,15 +353,20 @@ class _Step:
     label: str
     keep: Callable[[Candidate], bool]
     relax: Callable[[list[Candidate]], str] | None  # what to change, given the models it removed
+    providers: frozenset[str] | None = None  # set when `keep` is "provider_id in providers"
 
 
 def _steps(req: RecommendRequest, available: frozenset[str]) -> list[_Step]:
     steps: list[_Step] = []
     if req.providers:
         wanted = frozenset(req.providers)
-        steps.append(_Step("not in providers", lambda c: c.provider_id in wanted, lambda _: "drop the providers filter"))
+        steps.append(
+            _Step("not in providers", lambda c: c.provider_id in wanted, lambda _: "drop the providers filter", wanted)
+        )
     if req.available_only:
-        steps.append(_Step("no credentials set", lambda c: c.provider_id in available, _relax_credentials))
+        steps.append(
+            _Step("no credentials set", lambda c: c.provider_id in available, _relax_credentials, available)
+        )
     steps.append(_Step("deprecated", lambda c: c.status != "deprecated", None))
     if not req.include_preview:
         steps.append(
@@ -375,21 +427,25 @@ def _relax_price(removed: list[Candidate], kind: str) -> str:
     return f"max_{kind}_cost >= {min(prices):g} (the cheapest left)"
 
 
-def _run(steps: list[_Step], candidates: list[Candidate]) -> tuple[list[Candidate], dict[str, int], int | None]:
+def _run(steps: list[_Step], table: CandidateTable) -> tuple[list[Candidate], dict[str, int], int | None]:
     """Apply the steps in order: survivors, how many each removed, and the step that removed the last."""
     excluded: dict[str, int] = {}
     blocking: int | None = None
+    candidates: list[Candidate] = table
     for number, step in enumerate(steps):
-        kept = [c for c in candidates if step.keep(c)]
-        if len(kept) < len(candidates):
-            excluded[step.label] = excluded.get(step.label, 0) + len(candidates) - len(kept)
+        if step.providers is not None and isinstance(candidates, CandidateTable):
+            kept: list[Candidate] = candidates.only(step.providers)  # slices, not 5k tests
+        else:
+            kept = [c for c in candidates if step.keep(c)]
+        if removed := len(candidates) - len(kept):
+            excluded[step.label] = excluded.get(step.label, 0) + removed
         if candidates and not kept:
             blocking = number
         candidates = kept
     return candidates, excluded, blocking
 
 
-def _relaxation(steps: list[_Step], candidates: list[Candidate], blocking: int) -> str | None:
+def _relaxation(steps: list[_Step], candidates: CandidateTable, blocking: int) -> str | None:
     """The closest change that gives an answer: the blocking constraint first, then each of the others."""
     order = [blocking, *(n for n in range(len(steps)) if n != blocking)]
     for number in order:
@@ -426,13 +482,15 @@ def estimate_cost(cost: Mapping[str, Any] | None, input_tokens: int, output_toke
 
 
 def recommend(
-    candidates: list[Candidate],
+    candidates: Iterable[Candidate],
     req: RecommendRequest,
     *,
     available: frozenset[str],
     default_model: str | None = None,
 ) -> RecommendResult:
     """Rank `candidates` for `req` (validated); deterministic for the same inputs."""
+    if not isinstance(candidates, CandidateTable):
+        candidates = CandidateTable(sorted(candidates, key=lambda c: c.provider_id))
     req, hints = apply_hints(req)
     steps = _steps(req, available)
     kept, excluded, blocking = _run(steps, candidates)
@@ -446,14 +504,13 @@ def recommend(
         groups.setdefault(c.base, []).append(c)
 
     def where(c: Candidate) -> tuple:
-        released = _date(c.release_date)
-        newest = -(released.toordinal() if released else 0)
-        lab_own = c.lab != c.provider_id
-        return (c.provider_id not in available, c.provider_id != default_provider, lab_own, newest, len(c.model_id), c.ref)
+        not_lab = c.lab != c.provider_id
+        return (c.provider_id not in available, c.provider_id != default_provider, not_lab, -c.released, len(c.model_id), c.ref)
 
     picks = []
     for group in groups.values():
-        group.sort(key=where)
+        if len(group) > 1:
+            group.sort(key=where)
         picks.append((group[0], [c.ref for c in group[1:]]))
 
     expected = req.expected_input_tokens is not None or req.expected_output_tokens is not None
@@ -462,7 +519,7 @@ def recommend(
         if expected:
             value = estimate_cost(c.cost, req.expected_input_tokens or 0, req.expected_output_tokens or 0)
         else:
-            value = _blended(c)
+            value = c.blended
         return math.inf if value is None else value
 
     best = max(c.quality for c, _ in picks)
@@ -497,14 +554,6 @@ def recommend(
     return RecommendResult(
         recommendations=recommendations, considered=considered, excluded=excluded, applied_hints=hints
     )
-
-
-def _blended(c: Candidate) -> float | None:
-    """USD per 1M tokens at 3 input : 1 output."""
-    price_in, price_out = c.price("input"), c.price("output")
-    if price_in is None or price_out is None:
-        return None
-    return round((3 * price_in + price_out) / 4, 6)
 
 
 def _reasons(c: Candidate, req: RecommendRequest, best: float, price: float, expected: bool) -> list[str]:
@@ -557,7 +606,7 @@ def _nothing_fits(
     req: RecommendRequest,
     hints: list[AppliedHint],
     steps: list[_Step],
-    candidates: list[Candidate],
+    candidates: CandidateTable,
     excluded: dict[str, int],
     blocking: int | None,
     considered: int,

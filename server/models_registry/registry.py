@@ -25,7 +25,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from pydantic import BaseModel, Field
 
 from .catalog import Catalog, CatalogError, Model, parse_catalog
-from .credentials import CredentialStatus, check_credentials, is_configured, rule_for
+from .credentials import CredentialRule, CredentialStatus, check_credentials, is_configured, rule_for
 from .labs import LabData
 from .preferences import ROLE_PATTERN, DefaultsStore
 from .recommend import Candidate, RecommendRequest, RecommendResult, build_candidates, recommend
@@ -234,6 +234,7 @@ class Registry:
         self._loop_lock: anyio.Lock | None = None  # one background refresh loop across running() blocks
         self._candidates: tuple[Catalog, list[Candidate]] | None = None  # recommend's rows, per catalog
         self._labs: LabData | None = None
+        self._rules: tuple[Catalog, list[tuple[str, CredentialRule]]] | None = None
 
     @classmethod
     @asynccontextmanager
@@ -429,12 +430,12 @@ class Registry:
 
     def available_providers(self) -> frozenset[str]:
         """Ids of the providers whose credentials are set (or need none), read from the environment now."""
-        catalog, env = self.catalog, self.env
-        return frozenset(
-            provider_id
-            for provider_id in catalog.provider_ids
-            if is_configured(rule_for(provider_id, catalog.head(provider_id).get("env") or []), env)
-        )
+        catalog = self.catalog
+        if self._rules is None or self._rules[0] is not catalog:
+            rules = [(pid, rule_for(pid, catalog.head(pid).get("env") or [])) for pid in catalog.provider_ids]
+            self._rules = (catalog, rules)
+        env = dict(self.env)  # one copy: os.environ lookups encode every key
+        return frozenset(provider_id for provider_id, rule in self._rules[1] if is_configured(rule, env))
 
     def candidates(self) -> list[Candidate]:
         """recommend's flattened rows for the catalog in hand, built once per catalog."""
