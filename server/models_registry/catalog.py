@@ -233,15 +233,18 @@ class Catalog:
     parses a provider's JSON only when that provider is asked for (`entry`), and answers
     `head` and `model_count_of` from the index alone; typed pydantic `Provider` objects
     are built only for the providers that are queried. Without an index, the JSON is
-    parsed at once.
+    parsed at once. `overlay` derives a catalog with some providers replaced, added or
+    removed (the user's config) that stays just as lazy for the rest.
     """
 
-    __slots__ = ("_data", "_entries", "_index", "_typed", "skipped")
+    __slots__ = ("_data", "_entries", "_ids", "_index", "_json", "_typed", "skipped")
 
     def __init__(self, raw: dict[str, dict[str, Any]], skipped: list[SkippedEntry] | None = None):
-        self._entries: dict[str, dict[str, Any]] = raw
-        self._index: CatalogIndex | None = None
-        self._data: bytes | None = None  # the JSON this catalog was loaded from, when it was
+        self._ids: dict[str, None] = dict.fromkeys(raw)  # provider ids, in catalog order
+        self._entries: dict[str, dict[str, Any]] = raw  # parsed so far (all of them without an index)
+        self._index: CatalogIndex | None = None  # heads and spans of the providers not parsed yet
+        self._data: bytes | None = None  # the bytes the index's spans point into
+        self._json: bytes | None = None  # this catalog's JSON, when it is exactly what was loaded
         self._typed: dict[str, Provider] = {}
         self.skipped: list[SkippedEntry] = skipped or []
 
@@ -254,54 +257,81 @@ class Catalog:
         """
         if index is not None:
             catalog = cls({})
-            catalog._index = index
+            catalog._ids = dict.fromkeys(index.spans)
+            catalog._index, catalog._data = index, data
         else:
             raw = orjson.loads(data)
             if not isinstance(raw, dict):
                 raise CatalogError("expected a JSON object of providers")
             catalog = cls(raw)
-        catalog._data = data
+        catalog._json = data
+        return catalog
+
+    def overlay(self, changes: dict[str, dict[str, Any] | None]) -> Catalog:
+        """A new catalog with these providers replaced or added (an entry) or removed (None)."""
+        if not changes:
+            return self
+        catalog = Catalog({}, self.skipped)
+        catalog._ids = dict(self._ids)
+        for provider_id, entry in changes.items():
+            if entry is None:
+                catalog._ids.pop(provider_id, None)
+            else:
+                catalog._ids.setdefault(provider_id, None)
+        catalog._entries = {pid: e for pid, e in self._entries.items() if pid in catalog._ids}
+        catalog._entries.update((pid, e) for pid, e in changes.items() if e is not None)
+        catalog._index, catalog._data = self._index, self._data
         return catalog
 
     def entry(self, provider_id: str) -> dict[str, Any]:
         """One provider's entry in models.dev's shape; KeyError when absent. Do not mutate."""
         found = self._entries.get(provider_id)
-        if found is not None or self._index is None:
-            return self._entries[provider_id]
+        if found is not None:
+            return found
+        if provider_id not in self._ids or self._index is None or self._data is None:
+            raise KeyError(provider_id)
         start, end = self._index.spans[provider_id]
         try:
             found = orjson.loads(memoryview(self._data)[start:end])
         except orjson.JSONDecodeError:
             found = None
         if not isinstance(found, dict):  # an index that does not fit the data: parse it all
-            self._entries, self._index = orjson.loads(self._data), None
+            parsed = orjson.loads(self._data)
+            for pid in self._ids:
+                self._entries.setdefault(pid, parsed[pid])
+            self._index = None
             return self._entries[provider_id]
         self._entries[provider_id] = found
         return found
 
     def head(self, provider_id: str) -> dict[str, Any]:
         """A provider's fields without "models"; KeyError when absent."""
-        if self._index is not None:
+        entry = self._entries.get(provider_id)
+        if entry is None and self._index is not None and provider_id in self._ids:
             return self._index.heads[provider_id]
-        return {key: value for key, value in self._entries[provider_id].items() if key != "models"}
+        if entry is None:
+            raise KeyError(provider_id)
+        return {key: value for key, value in entry.items() if key != "models"}
 
     def model_count_of(self, provider_id: str) -> int:
-        if self._index is not None:
+        entry = self._entries.get(provider_id)
+        if entry is None and self._index is not None and provider_id in self._ids:
             return self._index.model_counts[provider_id]
-        return len(self._entries[provider_id].get("models") or {})
+        if entry is None:
+            raise KeyError(provider_id)
+        return len(entry.get("models") or {})
 
     @property
     def raw(self) -> dict[str, dict[str, Any]]:
         """The whole catalog in models.dev's shape, unknown fields included. Do not mutate."""
-        if self._index is not None:
-            entries = {provider_id: self.entry(provider_id) for provider_id in self._index.spans}
-            if self._index is not None:  # else entry() fell back to a full parse
-                self._entries, self._index = entries, None
+        if self._index is not None or len(self._entries) != len(self._ids):
+            self._entries = {provider_id: self.entry(provider_id) for provider_id in self._ids}
+            self._index = None
         return self._entries
 
     def to_json(self) -> bytes:
         """The catalog as JSON: the bytes it was loaded from, else compact JSON."""
-        return self._data if self._data is not None else orjson.dumps(self.raw)
+        return self._json if self._json is not None else orjson.dumps(self.raw)
 
     def to_json_with_index(self) -> tuple[bytes, CatalogIndex]:
         """Compact JSON (the same bytes as `orjson.dumps(raw)`) and the index of where each provider sits."""
@@ -322,21 +352,18 @@ class Catalog:
         return data, CatalogIndex(hashlib.sha256(data).hexdigest(), heads, counts, spans)
 
     def __len__(self) -> int:
-        return len(self._ids())
+        return len(self._ids)
 
     def __contains__(self, provider_id: object) -> bool:
-        return provider_id in self._ids()
-
-    def _ids(self) -> dict[str, Any]:
-        return self._index.spans if self._index is not None else self._entries
+        return provider_id in self._ids
 
     @property
     def provider_ids(self) -> list[str]:
-        return list(self._ids())
+        return list(self._ids)
 
     @property
     def model_count(self) -> int:
-        return sum(self.model_count_of(provider_id) for provider_id in self._ids())
+        return sum(self.model_count_of(provider_id) for provider_id in self._ids)
 
     def provider(self, provider_id: str) -> Provider:
         """The typed provider; KeyError when the catalog has no such provider."""

@@ -14,7 +14,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +25,10 @@ from pydantic import BaseModel
 
 from . import __version__
 from .catalog import CatalogError
-from .registry import CAPABILITIES, ModelEntry, ProviderInfo, Registry, UnknownModelError
-from .settings import DEFAULT_URL, Settings
 from .labs import extract_lab_data
 from .recommend import MODALITIES, OPTIMIZE_MODES, RecommendRequest
+from .registry import CAPABILITIES, DefaultInfo, ModelEntry, ProviderInfo, Registry, UnknownModelError
+from .settings import DEFAULT_URL, Settings
 from .sources import CatalogSource, FetchError, FetchLimits, fetch_catalog, write_snapshot
 
 log = logging.getLogger("models_registry")
@@ -216,6 +216,85 @@ def cmd_show(registry: Registry, args: argparse.Namespace) -> None:
     print(f"input: {', '.join(model.modalities.input)}; output: {', '.join(model.modalities.output)}")
 
 
+def cmd_default_get(registry: Registry, args: argparse.Namespace) -> None:
+    """Show the model for a role, where that choice came from, and whether it can be called now.
+
+    Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then `default set`, then the config
+    file's [defaults], then a fallback among the models you can call.
+
+    Example: models-registry default get --role small
+    """
+    _report_default(lambda: registry.get_default(args.role), args)
+
+
+def cmd_default_set(registry: Registry, args: argparse.Namespace) -> None:
+    """Remember a model for a role, across restarts (in a state file; your config is never rewritten).
+
+    Example: models-registry default set anthropic/claude-haiku-4-5 --role small
+    """
+    _report_default(lambda: registry.set_default(args.model, args.role), args)
+
+
+def _report_default(action: Callable[[], DefaultInfo], args: argparse.Namespace) -> None:
+    try:
+        info = action()
+    except (UnknownModelError, ValueError) as exc:  # an unknown model (with close matches), a bad role
+        raise CliError(str(exc).strip("'\"")) from None
+    if args.json:
+        _print_json(info)
+    else:
+        _print_default(info)
+
+
+def _print_default(info: DefaultInfo) -> None:
+    print(f"{info.role}: {info.model or '(none)'} from {info.source}")
+    if not info.usable:
+        print(f"not usable now: {info.reason}" + (f"; use {info.fallback} instead" if info.fallback else ""))
+
+
+def cmd_config_path(settings: Settings, args: argparse.Namespace) -> None:
+    """Print where the config file is read from (MODELS_REGISTRY_CONFIG, else the platform config dir).
+
+    Example: models-registry config path
+    """
+    path = settings.config_file
+    exists = path is not None and path.is_file()
+    if args.json:
+        _print_json({"path": str(path) if path else None, "exists": exists})
+    else:
+        print(f"{path}{'' if exists else ' (not created yet)'}")
+
+
+def cmd_config_check(registry: Registry, args: argparse.Namespace) -> None:
+    """Check the config file: every problem with its file, line and key; exit 1 if there is one.
+
+    The server never refuses to start over its config: what is wrong is left out and
+    reported in status, list_providers and here.
+
+    Example: models-registry config check
+    """
+    config = registry.config
+    problems = registry.config_problems()
+    custom = [p for p in registry.catalog.provider_ids if registry.catalog.head(p).get("source") == "config"]
+    report = {
+        "path": str(registry.settings.config_file),
+        "exists": config is not None and config.exists,
+        "problems": problems,
+        "providers_from_config": custom,
+        "defaults": config.file.defaults if config else {},
+    }
+    if args.json:
+        _print_json(report)
+    elif not report["exists"]:
+        print(f"no config file at {report['path']}: nothing to check")
+    else:
+        print(f"{report['path']}: {len(custom)} providers set or changed, defaults for {len(report['defaults'])} roles")
+        for problem in problems:
+            print(f"problem: {problem}")
+    if problems:
+        raise CliError(f"{len(problems)} problem(s) in the config; the rest of it applies")
+
+
 def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
     """Fetch the catalog now (a conditional GET) and say what changed.
 
@@ -331,10 +410,6 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
     print(f"{result.considered} models considered ({result.catalog}). {result.quality_note}")
 
 
-def _price(value: float | None) -> str:
-    return "?" if value is None else f"{value:g}"
-
-
 def cmd_snapshot_update(args: argparse.Namespace) -> None:
     """Maintainers: rebuild the bundled snapshot/ from a URL or a file.
 
@@ -428,6 +503,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-stale", action="store_true", help="only fetch when the catalog is older than the TTL"
     )
 
+    default = sub.add_parser("default", help="the model for a role: get or set it")
+    default_sub = default.add_subparsers(dest="default_command", required=True, metavar="COMMAND")
+    get = default_sub.add_parser("get", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_default_get))
+    put = default_sub.add_parser("set", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_default_set))
+    put.add_argument("model", help="provider/model, e.g. anthropic/claude-haiku-4-5")
+    for p, func in ((get, cmd_default_get), (put, cmd_default_set)):
+        p.add_argument("--role", "-r", default="default", help="default, small, or any name (default: default)")
+        p.add_argument("--json", action="store_true", help="output as JSON")
+        p.set_defaults(func=func)
+
+    config = sub.add_parser("config", help="the config file: where it is, and whether it is valid")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    for name, func in (("path", cmd_config_path), ("check", cmd_config_check)):
+        p = config_sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(func))
+        p.add_argument("--json", action="store_true", help="output as JSON")
+        p.set_defaults(func=func)
+
     serve = sub.add_parser("serve", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_serve))
     serve.add_argument("--transport", "-t", choices=["stdio", "sse", "streamable-http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind for HTTP (default 127.0.0.1)")
@@ -467,8 +559,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("snapshot", "serve"):
             args.func(args)
             return 0
+        if args.func is cmd_config_path:
+            args.func(Settings.from_env(), args)
+            return 0
         registry = Registry(Settings.from_env())
-        if args.command != "status" and not args.json:
+        if args.command not in ("status", "config") and not args.json:
             _stale_note(registry)
         args.func(registry, args)
     except CliError as exc:

@@ -17,12 +17,15 @@ only source here; the user-config layer merges an env_file under it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "is_configured", "rule_for"]
+__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "expand_base_url", "is_configured", "rule_for"]
+
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,25 @@ class CredentialStatus(BaseModel):
 
 def _is_set(env: Mapping[str, str], name: str) -> bool:
     return bool(env.get(name, "").strip())
+
+
+def expand_base_url(template: str | None, env: Mapping[str, str], private: Iterable[str]) -> str | None:
+    """A base URL with its ${VAR} placeholders filled from the environment.
+
+    Variables in `private` (every variable a provider reads for credentials or settings,
+    such as AZURE_RESOURCE_NAME) are never filled in: their values never leave the
+    process, not even in a URL. A variable that is not set stays a placeholder too.
+    """
+    if not template or "${" not in template:
+        return template
+    private = set(private)
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = env.get(name, "").strip()
+        return match.group(0) if not value or name in private else value
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def is_configured(rule: CredentialRule, env: Mapping[str, str]) -> bool:

@@ -17,7 +17,9 @@ import orjson
 
 __all__ = ["Benchmark", "LabData", "base_id", "extract_lab_data"]
 
-_DATED = re.compile(r"-(20\d{6}|20\d{2}-\d{2}-\d{2}|\d{2}-20\d{2}|\d{4})$")
+_DATED = re.compile(r"-(20\d{6}|20\d{2}-\d{2}-\d{2}|\d{2}-20\d{2}|\d{4}|latest)$")
+_ZERO_MINOR = re.compile(r"(-\d+)-0$")  # 'claude-sonnet-4-0' is 'claude-sonnet-4'
+
 
 
 def base_id(model_id: str) -> str:
@@ -26,7 +28,7 @@ def base_id(model_id: str) -> str:
     'claude-sonnet-4-5-20250929', 'claude-sonnet-4.5' and 'anthropic/claude-sonnet-4-5' all
     give 'claude-sonnet-4-5'.
     """
-    return _DATED.sub("", model_id.rsplit("/", 1)[-1].lower().replace(".", "-"))
+    return _ZERO_MINOR.sub(r"\1", _DATED.sub("", model_id.rsplit("/", 1)[-1].lower().replace(".", "-")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,6 @@ from .registry import (
     ProviderInfo,
     RefreshResult,
     Registry,
-    RegistryStatus,
     UnknownModelError,
 )
 

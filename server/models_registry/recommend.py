@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -295,7 +296,7 @@ def _date(value: Any) -> date | None:
 # (pattern, field, value): a recognised phrase and the requirement it becomes. Order matters
 # only for the report. "generate images" asks for image output, so it is checked before vision.
 _HINTS: list[tuple[re.Pattern[str], str, Any]] = [
-    (re.compile(r"\b(generat\w*|creat\w*|draw\w*|render\w*) (an? |some )?(images?|pictures?|illustrations?)\b"), "output_modalities", "image"),
+    (re.compile(r"\b((generat\w*|creat\w*|draw\w*|render\w*) (an? |some )?(images?|pictures?|illustrations?)|(images?|pictures?) generation|text[- ]to[- ]image)\b"), "output_modalities", "image"),
     (re.compile(r"\b(vision|images?|screenshots?|photos?|pictures?|diagrams?|charts?)\b"), "input_modalities", "image"),
     (re.compile(r"\bpdfs?\b"), "input_modalities", "pdf"),
     (re.compile(r"\b(audio|speech|voice|transcri\w+|podcasts?)\b"), "input_modalities", "audio"),
@@ -304,7 +305,7 @@ _HINTS: list[tuple[re.Pattern[str], str, Any]] = [
     (re.compile(r"\b(reasoning|think\w*|math\w*|proofs?|logic|puzzles?)\b"), "capabilities", "reasoning"),
     (re.compile(r"\b(json|structured output|schema)\b"), "capabilities", "structured_output"),
     (re.compile(r"\b(open[- ]weights?|open[- ]source|self[- ]host\w*)\b"), "capabilities", "open_weights"),
-    (re.compile(r"\b(long (documents?|context|texts?|files?|reports?|transcripts?)|books?|whole (codebase|repo\w*)|large (codebase|documents?))\b"), "min_context", LONG_CONTEXT),
+    (re.compile(r"\b((long|large|lengthy|huge) (\w+ )?(documents?|docs?|context|texts?|files?|pdfs?|reports?|transcripts?|papers?|contracts?|inputs?|codebases?)|books?|whole (codebase|repo\w*))\b"), "min_context", LONG_CONTEXT),
     (re.compile(r"\b(cheap\w*|budget|low[- ]cost|inexpensive|affordable)\b"), "optimize", "cost"),
     (re.compile(r"\b(fast|quick\w*|low[- ]latency|real[- ]?time)\b"), "optimize", "cost"),
     (re.compile(r"\b(best|smartest|strongest|most capable|highest quality)\b"), "optimize", "capability"),
@@ -319,19 +320,20 @@ def apply_hints(req: RecommendRequest) -> tuple[RecommendRequest, list[AppliedHi
     text = req.task.lower()
     applied: list[AppliedHint] = []
     changes: dict[str, Any] = {}
-    claimed: list[tuple[int, int]] = []  # spans already used, so "generate images" is not also vision
+    claimed: list[tuple[int, int]] = []  # words an image-output hint used, so "generate images" is not vision
     for pattern, name, value in _HINTS:
         for match in pattern.finditer(text):
             if any(start < match.end() and match.start() < end for start, end in claimed):
                 continue
-            claimed.append(match.span())
+            if name == "output_modalities":
+                claimed.append(match.span())
             current = changes.get(name, getattr(req, name))
             if name in ("capabilities", "input_modalities", "output_modalities"):
                 effect = f"{name} += {value}" if value not in current else f"{name} has {value} already"
                 changes[name] = current if value in current else (*current, value)
-            elif name == "min_context":
-                effect = f"min_context = {value:,}" if current < value else f"min_context {current:,} is larger already"
-                changes[name] = max(current, value)
+            elif name == "min_context":  # an explicit min_context wins, even a smaller one
+                effect = f"min_context = {value:,}" if not current else f"min_context {current:,} was given"
+                changes[name] = current or value
             else:  # optimize: only when the caller left the default
                 effect = f"optimize = {value}" if req.optimize == "balanced" else f"optimize {req.optimize} was given"
                 if req.optimize == "balanced" and name not in changes:
@@ -424,7 +426,9 @@ def _relax_price(removed: list[Candidate], kind: str) -> str:
     prices = [p for c in removed if (p := c.price(kind)) is not None]
     if not prices:
         return f"drop max_{kind}_cost: none of the models left has a known {kind} price"
-    return f"max_{kind}_cost >= {min(prices):g} (the cheapest left)"
+    # Rounded up, never down: catalog prices carry float noise (2.9000000000000004 -> 2.900001).
+    cap = Decimal(min(prices)).quantize(Decimal("0.000001"), rounding=ROUND_CEILING).normalize()
+    return f"max_{kind}_cost >= {cap:f} (the cheapest left)"
 
 
 def _run(steps: list[_Step], table: CandidateTable) -> tuple[list[Candidate], dict[str, int], int | None]:

@@ -14,22 +14,34 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import ChainMap
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from pydantic import BaseModel, Field
 
 from .catalog import Catalog, CatalogError, Model, parse_catalog
-from .credentials import CredentialRule, CredentialStatus, check_credentials, is_configured, rule_for
+from .credentials import (
+    CredentialRule,
+    CredentialStatus,
+    check_credentials,
+    expand_base_url,
+    is_configured,
+    rule_for,
+)
 from .labs import LabData
 from .preferences import ROLE_PATTERN, DefaultsStore
 from .recommend import Candidate, RecommendRequest, RecommendResult, build_candidates, recommend
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .config import UserConfig
 from .sources import (
     CacheError,
     CatalogCache,
@@ -161,9 +173,10 @@ class ProviderInfo(BaseModel):
     name: str
     available: bool = Field(description="Credentials are configured (or none are needed).")
     credentials: CredentialStatus
-    api: str | None
+    api: str | None = Field(description="Base URL, with ${VAR} placeholders filled in where the variable is set and no secret.")
     npm: str | None
     doc: str | None
+    source: str = Field("models.dev", description="models.dev, or config when the user's config file adds or changes it.")
     model_count: int
     capability_counts: dict[str, int] = Field(
         description="How many of its models have each capability, e.g. {'tool_call': 40, 'reasoning': 12}."
@@ -185,7 +198,7 @@ class DefaultInfo(BaseModel):
 
     role: str
     model: str | None = Field(description="'provider/model', or None when nothing is set and nothing is available.")
-    source: str = Field(description="environment (VARIABLE) | stored (set_default) | fallback.")
+    source: str = Field(description="environment (VARIABLE) | stored (set_default) | config (PATH) | fallback.")
     usable: bool = Field(description="The model exists and its provider has credentials.")
     reason: str | None = Field(None, description="Why it is not usable.")
     fallback: str | None = Field(None, description="What to use instead when it is not usable.")
@@ -203,6 +216,15 @@ class Summary(BaseModel):
     text: str
 
 
+def _load_config(path: Path | None) -> UserConfig | None:
+    """The user's config, or None when there is no file (then the config module is not even imported)."""
+    if path is None or not path.exists():
+        return None
+    from .config import load_config
+
+    return load_config(path)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -217,10 +239,17 @@ class Registry:
         env: Mapping[str, str] | None = None,
         limits: FetchLimits | None = None,
     ):
-        self.settings = settings or Settings.from_env()
+        settings = settings or Settings.from_env()
+        self.config = _load_config(settings.config_file)  # None when there is no config file
+        self.settings = settings.with_config(self.config.file.registry) if self.config else settings
         for problem in self.settings.problems:
             log.warning("%s", problem)
+        for problem in self.config.problems if self.config else []:
+            log.info("%s", problem)  # shown by status, list_providers and `config check`
         self._env = env
+        self._env_file: tuple[float, dict[str, str]] | None = None  # (mtime, values) of the config's env_file
+        self._overlay: tuple[Catalog, Catalog, list[str]] | None = None  # (catalog in hand, with config, problems)
+        self._private: tuple[Catalog, set[str]] | None = None
         self._limits = limits or FetchLimits()
         self._cache = CatalogCache(self.settings.cache_dir)
         self._loaded: LoadedCatalog = load_initial(self.settings.catalog_file, self._cache)
@@ -267,12 +296,65 @@ class Registry:
 
     @property
     def catalog(self) -> Catalog:
-        return self._loaded.catalog
+        """The catalog in hand with the user's config applied (re-applied after every refresh)."""
+        loaded = self._loaded.catalog
+        if self.config is None:
+            return loaded
+        if self._overlay is None or self._overlay[0] is not loaded:
+            from .config import apply_config
+
+            overlaid, problems = apply_config(loaded, self.config)
+            for problem in problems:
+                log.info("%s", problem)  # shown by status, list_providers and `config check`
+            self._overlay = (loaded, overlaid, problems)
+        return self._overlay[1]
 
     @property
     def env(self) -> Mapping[str, str]:
-        """The environment credentials are read from, at each call."""
-        return os.environ if self._env is None else self._env
+        """The environment credentials are read from, at each call; the config's env_file fills in below it."""
+        env = os.environ if self._env is None else self._env
+        file_values = self._env_file_values()
+        return ChainMap(env, file_values) if file_values else env
+
+    def _env_file_values(self) -> dict[str, str]:
+        """The config's dotenv file, re-read when it changes. Its values stay in this process, like every secret."""
+        path = self.config.env_file_path() if self.config else None
+        if path is None:
+            return {}
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return {}
+        if self._env_file is None or self._env_file[0] != mtime:
+            from dotenv import dotenv_values
+
+            values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+            self._env_file = (mtime, values)
+        return self._env_file[1]
+
+    def config_problems(self) -> list[str]:
+        """What in the config file could not be used: its own errors, then overrides that did not apply."""
+        if self.config is None:
+            return []
+        self.catalog  # noqa: B018 - applying the config is what finds the second kind
+        return [*self.config.problems, *(self._overlay[2] if self._overlay else [])]
+
+    def _private_names(self) -> set[str]:
+        """Every variable any provider reads (credentials and settings): values never shown."""
+        catalog = self.catalog
+        if self._private is None or self._private[0] is not catalog:
+            names = {name for pid in catalog.provider_ids for name in catalog.head(pid).get("env") or []}
+            for pid in catalog.provider_ids:
+                rule = self._rule(pid)
+                names.update(name for group in rule.groups for name in group)
+                names.update(rule.settings)
+            self._private = (catalog, names)
+        return self._private[1]
+
+    def _rule(self, provider_id: str) -> CredentialRule:
+        if self.config and (rule := self.config.credential_rules.get(provider_id)) is not None:
+            return rule
+        return rule_for(provider_id, self.catalog.head(provider_id).get("env") or [])
 
     def _age_seconds(self) -> float | None:
         fetched_at = self._loaded.fetched_at
@@ -294,11 +376,16 @@ class Registry:
             ttl_seconds=self.settings.ttl_seconds,
             offline=self.settings.offline,
             etag=loaded.etag,
-            providers=len(loaded.catalog),
-            models=loaded.catalog.model_count,
+            providers=len(self.catalog),
+            models=self.catalog.model_count,
             skipped_models=len(loaded.catalog.skipped),
             last_refresh=self._last_refresh,
-            problems=[*self.settings.problems, *loaded.problems, *filter(None, [self._defaults.problem])],
+            problems=[
+                *self.settings.problems,
+                *self.config_problems(),
+                *loaded.problems,
+                *filter(None, [self._defaults.problem]),
+            ],
             cache_dir=str(self.settings.cache_dir),
         )
 
@@ -306,8 +393,7 @@ class Registry:
 
     def credentials(self, provider_id: str) -> CredentialStatus:
         """A provider's credential status, from its catalog entry's head: its models are not needed."""
-        env_names = self.catalog.head(provider_id).get("env") or []
-        return check_credentials(rule_for(provider_id, env_names), self.env)
+        return check_credentials(self._rule(provider_id), self.env)
 
     def _provider_info(self, provider_id: str, creds: CredentialStatus) -> ProviderInfo:
         head = self.catalog.head(provider_id)
@@ -317,9 +403,10 @@ class Registry:
             name=head.get("name", provider_id),
             available=creds.configured,
             credentials=creds,
-            api=head.get("api"),
+            api=expand_base_url(head.get("api"), self.env, self._private_names()),
             npm=head.get("npm"),
             doc=head.get("doc"),
+            source="config" if head.get("source") == "config" else "models.dev",
             model_count=self.catalog.model_count_of(provider_id),
             capability_counts={cap: sum(model.get(cap) is True for model in models) for cap in CAPABILITIES},
         )
@@ -432,7 +519,7 @@ class Registry:
         """Ids of the providers whose credentials are set (or need none), read from the environment now."""
         catalog = self.catalog
         if self._rules is None or self._rules[0] is not catalog:
-            rules = [(pid, rule_for(pid, catalog.head(pid).get("env") or [])) for pid in catalog.provider_ids]
+            rules = [(pid, self._rule(pid)) for pid in catalog.provider_ids]
             self._rules = (catalog, rules)
         env = dict(self.env)  # one copy: os.environ lookups encode every key
         return frozenset(provider_id for provider_id, rule in self._rules[1] if is_configured(rule, env))
@@ -472,7 +559,8 @@ class Registry:
     def chosen_default(self, role: str = "default") -> tuple[str, str] | None:
         """(model_ref, source) the user chose for a role, without computing a fallback.
 
-        Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then the stored preference.
+        Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then the stored preference (set_default, the
+        latest explicit choice), then the config file's [defaults].
         """
         _check_role(role)
         variable = f"MODELS_REGISTRY_{role.upper().replace('-', '_')}_MODEL"
@@ -480,6 +568,8 @@ class Registry:
             return chosen, f"environment ({variable})"
         if stored := self._defaults.load().get(role):
             return stored, "stored (set_default)"
+        if self.config and (configured := self.config.file.defaults.get(role)):
+            return configured, f"config ({self.config.path})"
         return None
 
     def get_default(self, role: str = "default") -> DefaultInfo:
@@ -496,7 +586,8 @@ class Registry:
         )
 
     def roles(self) -> list[str]:
-        return sorted({"default", "small", *self._defaults.load()})
+        configured = self.config.file.defaults if self.config else {}
+        return sorted({"default", "small", *self._defaults.load(), *configured})
 
     def defaults(self) -> list[DefaultInfo]:
         return [self.get_default(role) for role in self.roles()]
@@ -505,9 +596,13 @@ class Registry:
         try:
             entry = self.get(model_ref)
         except UnknownModelError as exc:
+            provider_id = model_ref.partition("/")[0]
+            if self.config and provider_id in self._loaded.catalog and provider_id not in self.catalog:
+                reason = f"{provider_id} is disabled in the config ({self.config.path})"
+            else:
+                reason = f"not in the catalog ({exc})"
             return DefaultInfo(
-                role=role, model=model_ref, source=source, usable=False,
-                reason=f"not in the catalog ({exc})", fallback=self._fallback(role),
+                role=role, model=model_ref, source=source, usable=False, reason=reason, fallback=self._fallback(role)
             )
         if not entry.available:
             creds = self.credentials(entry.provider_id)

@@ -1,18 +1,23 @@
-"""Runtime settings from environment variables, and where every file lives.
+"""Runtime settings from environment variables and the config file, and where every file lives.
 
-Each setting has one documented variable (see the README's configuration table).
-A malformed value never stops the program: it falls back to the default and the
-problem is kept in `Settings.problems`, which `status` reports.
+Each setting has one documented variable (see the README's configuration table); a
+variable that is set wins over the config file's `[registry]` table. A malformed value
+never stops the program: it falls back to the default and the problem is kept in
+`Settings.problems`, which `status` reports.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
+
+if TYPE_CHECKING:
+    from .config import RegistrySection
 
 __all__ = ["DEFAULT_TTL_SECONDS", "DEFAULT_URL", "Settings"]
 
@@ -32,7 +37,11 @@ class Settings:
     catalog_file: Path | None = None
     cache_dir: Path = field(default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)))
     state_dir: Path = field(default_factory=lambda: Path(platformdirs.user_state_dir(APP_NAME)))
+    config_file: Path | None = field(
+        default_factory=lambda: Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+    )
     problems: tuple[str, ...] = ()
+    set_by_env: frozenset[str] = frozenset()  # the fields a variable set; the config file cannot change them
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,7 +63,17 @@ class Settings:
             kwargs["cache_dir"] = Path(cache_dir).expanduser()
         if state_dir := env.get("MODELS_REGISTRY_STATE_DIR", "").strip():
             kwargs["state_dir"] = Path(state_dir).expanduser()
-        return cls(problems=tuple(problems), **kwargs)
+        if config := env.get("MODELS_REGISTRY_CONFIG", "").strip():
+            kwargs["config_file"] = Path(config).expanduser()
+        if "MODELS_REGISTRY_OFFLINE" not in env or not env["MODELS_REGISTRY_OFFLINE"].strip():
+            kwargs.pop("offline")
+        return cls(problems=tuple(problems), set_by_env=frozenset(kwargs), **kwargs)
+
+    def with_config(self, section: RegistrySection) -> Settings:
+        """These settings with the config file's [registry] values where no variable set them."""
+        values = {"url": section.url, "ttl_seconds": section.ttl, "offline": section.offline}
+        changes = {name: value for name, value in values.items() if value is not None and name not in self.set_by_env}
+        return replace(self, **changes) if changes else self
 
     @property
     def network_allowed(self) -> bool:
