@@ -19,6 +19,8 @@ from starlette.routing import Route
 from models_registry.credentials import KNOWN_RULES
 from models_registry.sources import load_snapshot
 
+from .reliability_report import ReliabilityReport
+
 DATA = Path(__file__).parent / "data"
 MINI_CATALOG = DATA / "mini-api.json"
 
@@ -33,6 +35,29 @@ def _credential_variables() -> set[str]:
 
 CREDENTIAL_VARIABLES = sorted(_credential_variables())
 _PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--reliability-report",
+        action="store_true",
+        help="write the figures the reliability tests record into docs/reliability.md",
+    )
+
+
+_REPORT = ReliabilityReport()
+
+
+@pytest.fixture(scope="session")
+def reliability() -> ReliabilityReport:
+    """Record a row for docs/reliability.md: reliability.record("fault-matrix", {...})."""
+    return _REPORT
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.getoption("--reliability-report") and _REPORT.rows:
+        written = _REPORT.write()
+        print(f"\nreliability report: wrote {', '.join(written)} into docs/reliability.md")
 
 
 @pytest.fixture
