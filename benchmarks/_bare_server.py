@@ -1,11 +1,12 @@
 """The cold-start baseline: a bare MCPServer with one trivial `list_providers` tool, over stdio.
 
-    python benchmarks/_bare_server.py [--gc-tuned]
+    python benchmarks/_bare_server.py [--gc-tuned] [--http PORT]
 
 It pays only for Python, the MCP SDK and the stdio transport; `benchmarks.cold_start`
 spawns it side by side with `models-registry serve`. With --gc-tuned it starts the way
 `models-registry serve` does (no garbage collection until the server is built), for a
-like-for-like figure of what the registry itself adds.
+like-for-like figure of what the registry itself adds. With --http PORT it serves
+streamable HTTP on 127.0.0.1:PORT (at /mcp) instead of stdio.
 """
 
 import gc
@@ -31,4 +32,8 @@ if __name__ == "__main__":
     if GC_TUNED:
         gc.freeze()
         gc.enable()
-    server.run()
+    if "--http" in sys.argv:
+        port = int(sys.argv[sys.argv.index("--http") + 1])
+        server.run("streamable-http", host="127.0.0.1", port=port)
+    else:
+        server.run()

@@ -10,25 +10,76 @@ from dataclasses import dataclass
 
 @dataclass
 class Figure:
+    """A ratio of medians, candidate over baseline, measured side by side in one invocation."""
+
     name: str
     candidate: list[float]
     baseline: list[float]
     target: float | None  # None: an informative figure with no target
+    higher_is_better: bool = False  # throughput: the target is a floor, not a ceiling
+    unit: str = "ms"  # how samples print: "ms" (samples in seconds), "req/s", "MB", "bytes"
+    note: str = ""  # the cause of a gap, or how to read the figure
 
     @property
     def ratio(self) -> float:
-        return statistics.median(self.candidate) / statistics.median(self.baseline)
+        baseline = statistics.median(self.baseline)
+        return statistics.median(self.candidate) / baseline if baseline else float("inf")
 
     @property
     def met(self) -> bool:
-        return self.target is None or self.ratio <= self.target
+        if self.target is None:
+            return True
+        return self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
+
+    @property
+    def verdict(self) -> str:
+        if self.target is None:
+            return "(information)"
+        sign = ">=" if self.higher_is_better else "<="
+        return f"{sign} {self.target}x " + ("met" if self.met else "NOT met")
+
+    def spread(self, samples: list[float]) -> str:
+        scale = 1e3 if self.unit == "ms" else 1
+        digits = 2 if self.unit in ("ms", "MB") else 0
+        low, mid, high = (f"{x * scale:.{digits}f}" for x in (min(samples), statistics.median(samples), max(samples)))
+        return f"{low} / {mid} / {high} {self.unit}"
+
+    def cells(self) -> list[str]:
+        return [self.name, self.spread(self.candidate), self.spread(self.baseline), f"{self.ratio:.2f}x", self.verdict]
 
     def row(self) -> str:
-        def ms(xs: list[float]) -> str:
-            return f"{min(xs) * 1e3:.2f} / {statistics.median(xs) * 1e3:.2f} / {max(xs) * 1e3:.2f}"
+        return "| " + " | ".join(self.cells()) + " |"
 
-        verdict = "(information)" if self.target is None else f"<= {self.target}x " + ("met" if self.met else "NOT met")
-        return f"| {self.name} | {ms(self.candidate)} | {ms(self.baseline)} | {self.ratio:.2f}x | {verdict} |"
+
+@dataclass
+class Check:
+    """A figure that is a value against a target rather than a ratio (e.g. body bytes of a 304)."""
+
+    name: str
+    value: str
+    baseline: str
+    target: str
+    met: bool
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return f"{self.target} " + ("met" if self.met else "NOT met")
+
+    def cells(self) -> list[str]:
+        return [self.name, self.value, self.baseline, "", self.verdict]
+
+    def row(self) -> str:
+        return "| " + " | ".join(self.cells()) + " |"
+
+
+HEADER = "| figure | candidate min / median / max | baseline min / median / max | ratio | target |\n|---|---|---|---|---|"
+
+
+def print_table(figures: Sequence[Figure | Check]) -> None:
+    print(HEADER)
+    for figure in figures:
+        print(figure.row())
 
 
 def alternate(runners: Sequence[Callable[[], object]], runs: int) -> list[list[float]]:

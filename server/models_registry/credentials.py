@@ -19,11 +19,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "expand_base_url", "is_configured", "rule_for"]
+__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "expand_base_url", "is_configured", "rule_for", "set_variables"]
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -133,9 +134,14 @@ def expand_base_url(template: str | None, env: Mapping[str, str], private: Itera
     return _PLACEHOLDER.sub(fill, template)
 
 
-def is_configured(rule: CredentialRule, env: Mapping[str, str]) -> bool:
-    """`check_credentials(...).configured` without building the report: for hot paths."""
-    return not rule.groups or any(all(_is_set(env, name) for name in group) for group in rule.groups)
+def is_configured(rule: CredentialRule, set_names: AbstractSet[str]) -> bool:
+    """`check_credentials(...).configured` without the report, given the names of the variables set: for hot paths."""
+    return not rule.groups or any(set_names.issuperset(group) for group in rule.groups)
+
+
+def set_variables(env: Mapping[str, str]) -> set[str]:
+    """The names of the variables set to a non-empty value."""
+    return {name for name, value in env.items() if value.strip()}
 
 
 def check_credentials(rule: CredentialRule, env: Mapping[str, str] | None = None) -> CredentialStatus:

@@ -34,6 +34,7 @@ from .credentials import (
     expand_base_url,
     is_configured,
     rule_for,
+    set_variables,
 )
 from .labs import LabData
 from .preferences import ROLE_PATTERN, DefaultsStore
@@ -77,6 +78,9 @@ log = logging.getLogger(__name__)
 CAPABILITIES = ("tool_call", "reasoning", "attachment", "structured_output", "temperature", "open_weights")
 MIN_BACKGROUND_INTERVAL = 60.0  # seconds between background attempts, whatever the TTL
 MAX_BACKOFF = 3600.0
+# A stale catalog is refreshed this long after start, not at once: setting up the HTTPS client
+# costs ~20 ms of CPU, which would land on the host's first requests.
+STARTUP_GRACE = 2.0
 
 
 class UnknownModelError(LookupError):
@@ -263,7 +267,7 @@ class Registry:
         self._loop_lock: anyio.Lock | None = None  # one background refresh loop across running() blocks
         self._candidates: tuple[Catalog, list[Candidate]] | None = None  # recommend's rows, per catalog
         self._labs: LabData | None = None
-        self._rules: tuple[Catalog, list[tuple[str, CredentialRule]]] | None = None
+        self._rule_cache: tuple[Catalog, dict[str, CredentialRule]] | None = None
 
     @classmethod
     @asynccontextmanager
@@ -285,6 +289,7 @@ class Registry:
             async with anyio.create_task_group() as tg:
                 if background_refresh and self.settings.network_allowed:
                     tg.start_soon(self._refresh_while_first)
+                tg.start_soon(self._warm_up)
                 try:
                     yield self
                 finally:
@@ -344,17 +349,27 @@ class Registry:
         catalog = self.catalog
         if self._private is None or self._private[0] is not catalog:
             names = {name for pid in catalog.provider_ids for name in catalog.head(pid).get("env") or []}
-            for pid in catalog.provider_ids:
-                rule = self._rule(pid)
+            for rule in self._rules().values():
                 names.update(name for group in rule.groups for name in group)
                 names.update(rule.settings)
             self._private = (catalog, names)
         return self._private[1]
 
-    def _rule(self, provider_id: str) -> CredentialRule:
-        if self.config and (rule := self.config.credential_rules.get(provider_id)) is not None:
-            return rule
-        return rule_for(provider_id, self.catalog.head(provider_id).get("env") or [])
+    def _rules(self) -> dict[str, CredentialRule]:
+        """Each provider's credential rule (the config's, else the catalog's), built once per catalog."""
+        catalog = self.catalog
+        if self._rule_cache is None or self._rule_cache[0] is not catalog:
+            configured = self.config.credential_rules if self.config else {}
+            rules = {
+                pid: configured.get(pid) or rule_for(pid, catalog.head(pid).get("env") or [])
+                for pid in catalog.provider_ids
+            }
+            self._rule_cache = (catalog, rules)
+        return self._rule_cache[1]
+
+    def _env_now(self) -> dict[str, str]:
+        """One copy of the environment for a whole query: os.environ encodes every key it looks up."""
+        return dict(self.env)
 
     def _age_seconds(self) -> float | None:
         fetched_at = self._loaded.fetched_at
@@ -393,7 +408,7 @@ class Registry:
 
     def credentials(self, provider_id: str) -> CredentialStatus:
         """A provider's credential status, from its catalog entry's head: its models are not needed."""
-        return check_credentials(self._rule(provider_id), self.env)
+        return check_credentials(self._rules()[provider_id], self.env)
 
     def _provider_info(self, provider_id: str, creds: CredentialStatus) -> ProviderInfo:
         head = self.catalog.head(provider_id)
@@ -413,11 +428,12 @@ class Registry:
 
     def providers(self, *, available_only: bool = False) -> list[ProviderInfo]:
         """Providers, available ones first, then by id."""
-        found = [(provider_id, self.credentials(provider_id)) for provider_id in self.catalog.provider_ids]
-        if available_only:  # before building infos: only the providers shown have their models parsed
-            found = [(provider_id, creds) for provider_id, creds in found if creds.configured]
-        found.sort(key=lambda item: (not item[1].configured, item[0]))
-        return [self._provider_info(provider_id, creds) for provider_id, creds in found]
+        available = self.available_providers()
+        ids = [pid for pid in self.catalog.provider_ids if pid in available or not available_only]
+        ids.sort(key=lambda pid: (pid not in available, pid))
+        rules, env = self._rules(), self._env_now()
+        # Only the providers shown get a full credential report and have their models parsed.
+        return [self._provider_info(pid, check_credentials(rules[pid], env)) for pid in ids]
 
     def provider(self, provider_id: str) -> ProviderInfo:
         """One provider; LookupError with close matches when unknown."""
@@ -504,25 +520,17 @@ class Registry:
 
     def summary(self) -> Summary:
         """'x providers available, y API keys configured'."""
-        available = 0
-        keys: set[str] = set()
-        for provider_id in self.catalog.provider_ids:
-            creds = self.credentials(provider_id)
-            if creds.configured:
-                available += 1
-                keys.update(creds.satisfied_by)
-        total = len(self.catalog)
+        available_ids = self.available_providers()
+        rules, env = self._rules(), self._env_now()
+        keys = {name for pid in available_ids for name in check_credentials(rules[pid], env).satisfied_by}
+        available, total = len(available_ids), len(self.catalog)
         text = f"{_plural(available, 'provider')} available, {_plural(len(keys), 'API key')} configured"
         return Summary(providers_available=available, providers_total=total, keys_configured=len(keys), text=text)
 
     def available_providers(self) -> frozenset[str]:
         """Ids of the providers whose credentials are set (or need none), read from the environment now."""
-        catalog = self.catalog
-        if self._rules is None or self._rules[0] is not catalog:
-            rules = [(pid, self._rule(pid)) for pid in catalog.provider_ids]
-            self._rules = (catalog, rules)
-        env = dict(self.env)  # one copy: os.environ lookups encode every key
-        return frozenset(provider_id for provider_id, rule in self._rules[1] if is_configured(rule, env))
+        set_names = set_variables(self.env)
+        return frozenset(provider_id for provider_id, rule in self._rules().items() if is_configured(rule, set_names))
 
     def candidates(self) -> list[Candidate]:
         """recommend's flattened rows for the catalog in hand, built once per catalog."""
@@ -751,8 +759,13 @@ class Registry:
             return max(backoff, self._retry_after or 0.0)
         age = self._age_seconds()
         if age is None or (self._last_refresh is None and age > self.settings.ttl_seconds):
-            return 0.0  # stale at start: refresh straight away, in the background
+            return STARTUP_GRACE  # stale at start: refresh soon, in the background, after the first requests
         return max(MIN_BACKGROUND_INTERVAL, self.settings.ttl_seconds - age)
+
+    async def _warm_up(self) -> None:
+        """Once the host's first requests are answered, build recommend's rows (~0.1 s) off the event loop."""
+        await anyio.sleep(STARTUP_GRACE)
+        await anyio.to_thread.run_sync(self.candidates)
 
     async def _refresh_while_first(self) -> None:
         if self._loop_lock is None:

@@ -1,0 +1,39 @@
+"""The benchmarks still run: `python -m benchmarks --quick` writes a results file with every figure.
+
+Nothing here is timed; the figures themselves come from `python -m benchmarks` (see benchmarks/RESULTS.md).
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+FIGURES = [
+    "cold start, spawn → list_providers (legacy handshake)",
+    "cold start, spawn → list_providers (2026-07-28)",
+    "catalog ready from cache (5k models)",
+    "round trip: recommend_model",
+    "round trip: list_models",
+    "streamable HTTP: list_providers at concurrency 10",
+    "memory: server RSS after that load",
+    "refresh when nothing changed: body bytes per refresh",
+    "growth: catalog ready from cache, 10x per 1x of size",
+    "growth: recommend over every model",
+    "stalled upstream vs offline: cold start",
+]
+
+
+def test_quick_benchmarks_write_every_figure(tmp_path):
+    output = tmp_path / "RESULTS.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = output.read_text()
+    assert [name for name in FIGURES if name not in text] == []
+    assert "Machine: " in text and "commit " in text
+    assert "0 bytes met" in text  # a 304 refresh moved no body
