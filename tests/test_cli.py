@@ -51,7 +51,11 @@ def test_models_human_table_shows_badges(capsys, monkeypatch):
     monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     assert main(["models", "-q", "gpt-5-mini"]) == 0
-    assert "openai/gpt-5-mini  400,000  0.25     2         tools reasoning files json" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "openai (configured)" in out  # grouped by provider, with its state
+    row = next(line for line in out.splitlines() if line.startswith("openai/gpt-5-mini "))
+    assert row.split() == ["openai/gpt-5-mini", "400,000", "0.25", "2", "tools", "reasoning", "files", "json"]
+    assert "\x1b[" not in out  # no colour codes when stdout is not a terminal
 
 
 def test_show_unknown_model_is_one_line_with_close_matches(capsys):

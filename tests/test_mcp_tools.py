@@ -74,6 +74,13 @@ async def test_list_models_filters_groups_and_pages(tmp_path, mode):
     assert [m["model"] for m in second["providers"]["openai"]] == ["openai/gpt-5-nano", "openai/o3"]
 
 
+async def test_list_models_last_page_has_no_next_offset(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        last = await call(client, "list_models", capabilities=["reasoning"], limit=2, offset=4)
+    assert not last.is_error and "next_offset" not in last.structured_content
+    assert [m["model"] for m in last.structured_content["providers"]["openai"]] == ["openai/o4-mini"]
+
+
 async def test_get_model_resolves_ids_with_a_slash(tmp_path, mode):
     async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
         result = await call(client, "get_model", model="openrouter/anthropic/claude-haiku-4.5")

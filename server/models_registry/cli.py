@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import logging
 import os
 import sys
@@ -29,7 +30,7 @@ from .labs import extract_lab_data
 from .recommend import MODALITIES, OPTIMIZE_MODES, RecommendRequest
 from .registry import CAPABILITIES, DefaultInfo, ModelEntry, ProviderInfo, Registry, UnknownModelError
 from .settings import DEFAULT_URL, Settings
-from .sources import CatalogSource, FetchError, FetchLimits, fetch_catalog, write_snapshot
+from .sources import CatalogSource, FetchError, FetchLimits, fetch_catalog, redact_url, write_snapshot
 
 log = logging.getLogger("models_registry")
 
@@ -56,11 +57,44 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, default=_dump, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-def _table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join(lines)
+BADGE_STYLES = {"tools": "blue", "reasoning": "magenta", "files": "green", "json": "yellow", "open": "cyan"}
+
+
+def _print_table(headers: list[str], groups: dict[str, list[list[Any]]]) -> None:
+    """A table on stdout, one section per group (a provider) when there are several; rows may hold rich Text.
+
+    rich turns colours off by itself when stdout is not a terminal or NO_COLOR is set; piped
+    output gets a wide page so rows never wrap.
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*headers, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for title, rows in groups.items():
+        if title:
+            table.add_row(_styled(title, "bold"))
+        for row in rows:
+            table.add_row(*row)
+        table.add_section()
+    if sys.stdout.isatty():
+        Console(highlight=False).print(table)
+        return
+    buffer = io.StringIO()
+    Console(file=buffer, highlight=False, width=250).print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+
+
+def _styled(text: str, style: str) -> Any:
+    from rich.text import Text
+
+    return Text(text, style=style)
+
+
+def _badges(labels: list[str]) -> Any:
+    from rich.text import Text
+
+    return Text(" ").join(Text(label, style=BADGE_STYLES.get(label, "dim")) for label in labels)
 
 
 def _age(seconds: float | None) -> str:
@@ -127,10 +161,11 @@ def cmd_providers(registry: Registry, args: argparse.Namespace) -> None:
     if not providers:
         print("No provider has credentials set. Set one, e.g. OPENAI_API_KEY, or see them all with --all.")
         return
-    print(_table([_provider_row(p) for p in providers], ["provider", "ok", "models", "tools", "reasoning", "credentials"]))
+    headers = ["provider", "configured", "models", "tools", "reasoning", "credentials (names only)"]
+    _print_table(headers, {"": [_provider_row(p) for p in providers]})
 
 
-def _provider_row(info: ProviderInfo) -> list[str]:
+def _provider_row(info: ProviderInfo) -> list[Any]:
     creds = info.credentials
     if not creds.needs_credential:
         detail = "no credential needed"
@@ -141,7 +176,7 @@ def _provider_row(info: ProviderInfo) -> list[str]:
     counts = info.capability_counts
     return [
         info.id,
-        "yes" if info.available else "no",
+        _styled("✓ yes", "green") if info.available else _styled("✗ no", "red"),
         str(info.model_count),
         str(counts["tool_call"]),
         str(counts["reasoning"]),
@@ -175,23 +210,28 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
     if not entries:
         print("No models match." + ("" if args.all else " Add --all to include providers without credentials."))
         return
-    print(_table([_model_row(e) for e in entries], ["model", "context", "in $/1M", "out $/1M", "capabilities"]))
+    groups: dict[str, list[list[Any]]] = {}
+    for entry in entries:
+        title = f"{entry.provider_id} ({'configured' if entry.available else 'not configured'})"
+        groups.setdefault(title, []).append(_model_row(entry))
+    _print_table(["model", "context", "in $/1M", "out $/1M", "capabilities"], groups)
     if total > len(entries):
         print(f"… {total - len(entries)} more; raise --limit or narrow the filters")
 
 
-def _model_row(entry: ModelEntry) -> list[str]:
+def _model_row(entry: ModelEntry) -> list[Any]:
     model = entry.model
     badges = [label for field, label in BADGES.items() if getattr(model, field)]
     if model.status:
         badges.append(model.status)
     cost = model.cost
+    strong = model.tool_call or model.reasoning  # what agents look for first
     return [
-        entry.ref,
+        _styled(entry.ref, "bold") if strong else entry.ref,
         f"{model.limit.context:,}",
         _price(cost.input if cost else None),
         _price(cost.output if cost else None),
-        " ".join(badges),
+        _badges(badges),
     ]
 
 
@@ -345,7 +385,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from None
     path = "/sse" if args.transport == "sse" else "/mcp"
     print(f"models-registry: serving MCP ({args.transport}) at http://{args.host}:{args.port}{path}", file=sys.stderr)
+    if args.transport == "streamable-http":
+        # Logs outlive the session: name where the token goes (a URL fragment, read by the page), never the token.
+        hint = " (add #token=<your token> to the URL)" if token else ""
+        print(f"models-registry: model picker at http://{args.host}:{args.port}/{hint}", file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+
+
+def cmd_ui(args: argparse.Namespace) -> None:
+    """Open the model picker in your browser: starts the HTTP server on loopback and prints its URL.
+
+    The page shows providers and whether they are configured, models with capability
+    badges and filters, a recommend form and the default model per role. Stop with Ctrl-C.
+
+    Example: models-registry ui --port 8765
+    """
+    args.transport, args.host, args.auth_token, args.allowed_host = "streamable-http", "127.0.0.1", None, []
+    cmd_serve(args)
 
 
 LAB_CATALOG_URL = "https://models.dev/catalog.json"
@@ -402,7 +458,7 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
          "" if r.available else "no key"]
         for r in result.recommendations
     ]
-    print(_table(rows, ["#", "model", "quality", "in $/1M", "out $/1M", "context", ""]))
+    _print_table(["#", "model", "quality", "in $/1M", "out $/1M", "context", ""], {"": rows})
     for r in result.recommendations:
         print(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))
         if r.also_available_via:
@@ -417,7 +473,7 @@ def cmd_snapshot_update(args: argparse.Namespace) -> None:
              --benchmarks-from https://models.dev/catalog.json
     """
     data = _read_source(args.source)
-    source_url = (args.source_url or DEFAULT_URL) if Path(args.source).exists() else args.source
+    source_url = redact_url((args.source_url or DEFAULT_URL) if Path(args.source).exists() else args.source)
     on = args.date or datetime.now(UTC).date()
     lab_data = None
     if args.benchmarks_from:
@@ -530,6 +586,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
+    ui = sub.add_parser("ui", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_ui))
+    ui.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    ui.set_defaults(func=cmd_ui)
+
     snapshot = sub.add_parser("snapshot", help="maintainers: manage the bundled snapshot")
     snapshot_sub = snapshot.add_subparsers(dest="snapshot_command", required=True, metavar="COMMAND")
     update = snapshot_sub.add_parser(
@@ -555,8 +615,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # The HTTP stack logs every request URL at DEBUG, user:password included: keep it quiet.
+    for name in ("httpx2", "httpcore2", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        if args.command in ("snapshot", "serve"):
+        if args.command in ("snapshot", "serve", "ui"):
             args.func(args)
             return 0
         if args.func is cmd_config_path:

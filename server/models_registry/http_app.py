@@ -15,6 +15,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .web import web_routes
+
 __all__ = ["MAX_BODY_BYTES", "BearerAuth", "build_http_app", "is_loopback"]
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -31,14 +33,18 @@ def is_loopback(host: str) -> bool:
 
 
 class BearerAuth:
-    """Pure ASGI (safe for streaming responses): every HTTP request must carry `Authorization: Bearer <token>`."""
+    """Pure ASGI (safe for streaming responses): every HTTP request must carry `Authorization: Bearer <token>`.
 
-    def __init__(self, app: ASGIApp, token: str):
+    `public` paths are exempt: the picker page itself holds no data (its API calls carry the token).
+    """
+
+    def __init__(self, app: ASGIApp, token: str, public: frozenset[str] = frozenset()):
         self.app = app
         self.expected = f"Bearer {token}".encode()
+        self.public = public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and scope["path"] not in self.public:
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
                 await send(
@@ -85,4 +91,5 @@ def build_http_app(
         app = server.sse_app(transport_security=security, host=host)
     else:
         app = server.streamable_http_app(transport_security=security, host=host, max_request_body_size=MAX_BODY_BYTES)
-    return BearerAuth(app, token) if token else app
+        app.router.routes.extend(web_routes(server, security))  # the picker at / beside /mcp
+    return BearerAuth(app, token, public=frozenset({"/"})) if token else app

@@ -38,6 +38,8 @@ from mcp.types import (
 from pydantic import BaseModel, Field
 
 from . import __version__
+from .sources import os_error_text
+from .web import PICKER_URI, picker_html
 from .recommend import Optimize, RecommendRequest, RecommendResult
 from .registry import (
     CAPABILITIES,
@@ -88,15 +90,15 @@ class ModelItem(BaseModel):
     input_modalities: list[str]
     context: int
     max_output: int
-    input_cost: float | None = Field(description="USD per 1M tokens; None means unknown, not free.")
-    output_cost: float | None
-    status: str | None
+    input_cost: float | None = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
+    output_cost: float | None = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
+    status: str | None = Field(None, description="alpha | beta | deprecated; absent for a stable model.")
 
 
 class ModelsResult(BaseModel):
     total: int = Field(description="Models matching the filters.")
     offset: int
-    next_offset: int | None = Field(description="Pass as offset to get the next page; None at the end.")
+    next_offset: int | None = Field(None, description="Pass as offset to get the next page; absent at the end.")
     providers: dict[str, list[ModelItem]] = Field(description="This page's models, grouped by provider id.")
 
 
@@ -112,6 +114,11 @@ class ModelDetail(BaseModel):
 
 class DefaultsResult(BaseModel):
     defaults: list[DefaultInfo]
+
+
+# MCP Apps hosts read this from tools/list and show the picker beside the tool's result;
+# "ui/resourceUri" is the older spelling some hosts still look for.
+PICKER_META = {"ui": {"resourceUri": PICKER_URI}, "ui/resourceUri": PICKER_URI}
 
 
 def _reply(text: str, result: BaseModel, *, exclude_none: bool = False) -> CallToolResult:
@@ -233,6 +240,7 @@ def build_server(registry: Registry) -> MCPServer:
 
     @server.tool(
         annotations=READ_ONLY,
+        meta=PICKER_META,
         description=(
             "Search models by provider, capability, input modality, context size, price or words in the name. "
             "By default only models of providers you have credentials for. Returns models grouped by provider "
@@ -280,7 +288,7 @@ def build_server(registry: Registry) -> MCPServer:
             lines.append(f"- {item.model}: ctx {item.context:,}, {price}, {' '.join(item.capabilities)}")
         if next_offset is not None:
             lines.append(f"More: call list_models again with offset={next_offset}.")
-        return _reply("\n".join(lines), result)
+        return _reply("\n".join(lines), result, exclude_none=True)  # see recommend_model
 
     @server.tool(
         annotations=READ_ONLY,
@@ -315,6 +323,7 @@ def build_server(registry: Registry) -> MCPServer:
 
     @server.tool(
         annotations=READ_ONLY,
+        meta=PICKER_META,
         description=(
             "Pick a model for a task, offline and only among models you can call. Give a task in words "
             "and/or explicit needs (capabilities, modalities, context, price caps); returns ranked picks with "
@@ -390,7 +399,7 @@ def build_server(registry: Registry) -> MCPServer:
         except ValueError as exc:
             raise ToolError(str(exc)) from None
         except OSError as exc:
-            raise ToolError(f"could not save the default ({type(exc).__name__}); nothing was changed") from None
+            raise ToolError(f"could not save the default ({os_error_text(exc)}); nothing was changed") from None
         text = f"Default for role '{role}' is now {info.model}."
         if not info.usable:
             text += f" Warning: {info.reason}."
@@ -452,6 +461,15 @@ def build_server(registry: Registry) -> MCPServer:
     @server.resource(STATUS_URI, mime_type="application/json", description="Catalog source, age, last refresh and problems.")
     def status_resource() -> str:
         return orjson.dumps({**registry.status().model_dump(mode="json"), "summary": registry.summary().text}).decode()
+
+    @server.resource(
+        PICKER_URI,
+        name="model-picker",
+        mime_type="text/html;profile=mcp-app",
+        description="The model picker as an MCP App: providers, models with badges, recommend, defaults.",
+    )
+    def picker_resource() -> str:
+        return picker_html("mcp-app")
 
     @server.resource(DEFAULTS_URI, mime_type="application/json", description="The model for each role.")
     def defaults_resource() -> str:

@@ -55,6 +55,7 @@ from .sources import (
     fetch_catalog,
     load_initial,
     load_lab_data,
+    os_error_text,
     redact_url,
 )
 
@@ -382,6 +383,7 @@ class Registry:
 
     def status(self) -> RegistryStatus:
         loaded = self._loaded
+        self._defaults.load()  # a corrupt defaults file is found (and reported) now, not at the next role lookup
         return RegistryStatus(
             source=loaded.source,
             url=redact_url(loaded.url) if loaded.url else None,
@@ -393,7 +395,7 @@ class Registry:
             etag=loaded.etag,
             providers=len(self.catalog),
             models=self.catalog.model_count,
-            skipped_models=len(loaded.catalog.skipped),
+            skipped_models=len(loaded.catalog.skipped) if loaded.skipped_models is None else loaded.skipped_models,
             last_refresh=self._last_refresh,
             problems=[
                 *self.settings.problems,
@@ -467,9 +469,10 @@ class Registry:
         modalities = list(input_modalities)
         words = (query or "").lower().split()
         provider_ids = [self.provider(provider).id] if provider else self.catalog.provider_ids
+        callable_now = self.available_providers()
         entries: list[ModelEntry] = []
         for provider_id in provider_ids:
-            available = self.credentials(provider_id).configured
+            available = provider_id in callable_now
             if available_only and not available:
                 continue  # before building typed objects: most providers are skipped here
             prov = self.catalog.provider(provider_id)
@@ -739,7 +742,7 @@ class Registry:
             )
             fetched_at = meta.fetched_at
         except OSError as exc:  # filelock.Timeout is an OSError too
-            problems.append(f"could not write the cache in {self._cache.directory} ({type(exc).__name__})")
+            problems.append(f"could not write the cache in {self._cache.directory} ({os_error_text(exc)})")
             fetched_at = datetime.now(UTC)
         self._loaded = LoadedCatalog(
             new,

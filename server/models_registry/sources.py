@@ -54,6 +54,7 @@ __all__ = [
     "load_file",
     "load_initial",
     "load_snapshot",
+    "os_error_text",
     "redact_url",
     "snapshot_dir",
     "write_snapshot",
@@ -89,6 +90,13 @@ class LoadedCatalog:
     last_modified: str | None = None
     # Why a better source could not be used (a corrupt cache, a broken user file).
     problems: list[str] = field(default_factory=list)
+    # Models left out when this catalog was validated (a trusted reload no longer has the list).
+    skipped_models: int | None = None
+
+
+def os_error_text(exc: OSError) -> str:
+    """'No space left on device' rather than 'OSError': what the user can act on."""
+    return exc.strerror or type(exc).__name__
 
 
 def redact_url(url: str) -> str:
@@ -164,7 +172,9 @@ def load_snapshot(directory: Path | None = None) -> LoadedCatalog:
         raise CatalogError(f"bundled snapshot in {directory} does not match its sha256; reinstall the package")
     catalog = Catalog.trusted(data, _read_index(directory / INDEX_FILE, meta.sha256))
     fetched_at = datetime(meta.date.year, meta.date.month, meta.date.day, tzinfo=UTC)
-    return LoadedCatalog(catalog, CatalogSource.SNAPSHOT, fetched_at=fetched_at, url=meta.source_url)
+    return LoadedCatalog(
+        catalog, CatalogSource.SNAPSHOT, fetched_at=fetched_at, url=meta.source_url, skipped_models=meta.skipped_models
+    )
 
 
 def _read_index(path: Path, sha256: str) -> CatalogIndex | None:
@@ -275,8 +285,10 @@ class CatalogCache:
             data = self.catalog_path.read_bytes()
         except OSError as exc:
             raise CacheError(f"cache file {self.catalog_path} is unreadable ({type(exc).__name__})") from None
+        skipped: int | None = None  # counted by the parse below, unless the bytes are the ones validated before
         if _sha256(data) == meta.sha256:
             catalog = Catalog.trusted(data, _read_index(self.index_path, meta.sha256))
+            skipped = meta.skipped_models
         else:
             # Written by another process between our two reads, or damaged: validate it in full.
             try:
@@ -288,6 +300,7 @@ class CatalogCache:
         return LoadedCatalog(
             catalog,
             CatalogSource.CACHE,
+            skipped_models=skipped,
             fetched_at=meta.fetched_at,
             url=meta.url,
             etag=meta.etag,
