@@ -250,3 +250,17 @@ async def test_legacy_subscribers_hear_catalog_changes(tmp_path, upstream):
         with anyio.fail_after(5):
             await heard.wait()
     assert uris == ["models://catalog"]
+
+
+async def test_the_picker_is_an_mcp_app_linked_from_list_models_and_recommend_model(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        resources = {str(r.uri): r for r in (await client.list_resources()).resources}
+        page = await client.read_resource("ui://models-registry/picker")
+    for name in ("list_models", "recommend_model"):
+        assert tools[name].meta["ui"]["resourceUri"] == "ui://models-registry/picker"
+    assert resources["ui://models-registry/picker"].mime_type == "text/html;profile=mcp-app"
+    html = page.contents[0].text
+    assert page.contents[0].mime_type == "text/html;profile=mcp-app"
+    assert 'const MODE = "mcp-app"' in html and "ui/initialize" in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # works offline: no CDN

@@ -20,6 +20,8 @@ from .web import web_routes
 __all__ = ["MAX_BODY_BYTES", "BearerAuth", "build_http_app", "is_loopback"]
 
 MAX_BODY_BYTES = 1024 * 1024
+SESSION_IDLE_SECONDS = 300.0
+MAX_SESSIONS = 1000
 Transport = Literal["sse", "streamable-http"]
 
 
@@ -90,6 +92,14 @@ def build_http_app(
     if transport == "sse":
         app = server.sse_app(transport_security=security, host=host)
     else:
-        app = server.streamable_http_app(transport_security=security, host=host, max_request_body_size=MAX_BODY_BYTES)
+        app = server.streamable_http_app(
+            transport_security=security,
+            host=host,
+            max_request_body_size=MAX_BODY_BYTES,
+            # Sessions of clients that vanish are reaped after 5 idle minutes, and at most this many
+            # live at once (~40 KiB each): the SDK's defaults (30 min, 10,000) allow ~400 MiB.
+            session_idle_timeout=SESSION_IDLE_SECONDS,
+            max_sessions=MAX_SESSIONS,
+        )
         app.router.routes.extend(web_routes(server, security))  # the picker at / beside /mcp
     return BearerAuth(app, token, public=frozenset({"/"})) if token else app

@@ -21,7 +21,7 @@ import anyio
 import orjson
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
 from mcp.types import (
     CallToolResult,
@@ -481,7 +481,7 @@ def build_server(registry: Registry) -> MCPServer:
         try:
             info = registry.provider(provider_id)
         except LookupError as exc:
-            raise ResourceError(str(exc).strip("\"'")) from None
+            raise ResourceNotFoundError(str(exc).strip("\"'")) from None
         models = list(registry.catalog.entry(provider_id).get("models") or {})
         return orjson.dumps({**info.model_dump(mode="json"), "models": models}).decode()
 
@@ -491,7 +491,7 @@ def build_server(registry: Registry) -> MCPServer:
         try:
             entry = registry.get(f"{provider_id}/{model_id}")
         except UnknownModelError as exc:
-            raise ResourceError(str(exc)) from None
+            raise ResourceNotFoundError(str(exc)) from None
         return entry.model_dump_json(exclude_none=True)
 
     @server.completion()

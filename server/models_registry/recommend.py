@@ -96,7 +96,8 @@ class RecommendRequest:
             "expected_output_tokens": self.expected_output_tokens,
         }
         for name, value in numbers.items():
-            if value is not None and (not math.isfinite(value) or value < 0):
+            # isfinite() only for floats: JSON integers may exceed a float's range (10**400).
+            if value is not None and ((isinstance(value, float) and not math.isfinite(value)) or value < 0):
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
         if not 1 <= self.limit <= 50:
             raise ValueError(f"limit must be between 1 and 50, got {self.limit}")

@@ -210,7 +210,7 @@ class DefaultInfo(BaseModel):
 
 
 def _check_role(role: str) -> None:
-    if not ROLE_PATTERN.match(role):
+    if not ROLE_PATTERN.fullmatch(role):  # match() would let "small\n" through: $ matches before a final newline
         raise ValueError(f"invalid role {role!r}: use lowercase letters, digits, '-' or '_' (e.g. 'default', 'small')")
 
 
