@@ -74,6 +74,12 @@ def measure(rounds: int = 3, seconds: float = 5.0) -> list[Figure]:
             target=0.8,
             higher_is_better=True,
             unit="req/s",
+            note=(
+                "Each answer builds per-provider credential reports, capability counts, the summary and the "
+                "catalog status (~0.3 ms in process), and the SDK validates and serialises ~1.7 KB of structured "
+                "result on the server and checks it with jsonschema on the client, against a fixed dict. "
+                "Caching the answer per (catalog, variables set, defaults) would close most of it."
+            ),
         ),
         Figure("memory: server RSS after that load", *memory, target=None, unit="MB",
                note="Ours holds the 5k-model catalog (raw JSON and parsed providers) and its ranking rows."),

@@ -25,13 +25,18 @@ ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "tests" / "browser" / "picker.mjs"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (.ci/run installs it)"),
-    pytest.mark.skipif(
-        not (ROOT / "node_modules" / "playwright-core").exists() or shutil.which("node") is None,
-        reason="playwright-core is not installed (npm ci)",
-    ),
+MISSING = [
+    what
+    for what, present in (
+        (f"Chromium ({CHROMIUM})", Path(CHROMIUM).exists()),
+        ("playwright-core (npm ci)", (ROOT / "node_modules" / "playwright-core").exists()),
+        ("node", shutil.which("node") is not None),
+    )
+    if not present
 ]
+if MISSING and os.environ.get("MODELS_REGISTRY_CI"):  # .ci/run installed them: missing means a broken install
+    raise RuntimeError(f"browser test prerequisites missing in CI: {', '.join(MISSING)}")
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (.ci/run installs them)")
 
 
 def free_port() -> int:

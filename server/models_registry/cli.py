@@ -207,6 +207,7 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
     if args.json:
         _print_json({"total": total, "models": entries})
         return
+    print(registry.summary().text)
     if not entries:
         print("No models match." + ("" if args.all else " Add --all to include providers without credentials."))
         return
