@@ -32,11 +32,11 @@ class ReliabilityReport:
         text = doc.read_text()
         written = []
         for section, rows in sorted(self.rows.items()):
-            pattern = re.compile(rf"(<!-- {section}:start -->\n).*?(<!-- {section}:end -->)", re.S)
+            pattern = re.compile(rf"(<!-- {section}:start -->\n).*?(<!-- {section}:end -->)", re.DOTALL)
             if not pattern.search(text):
                 raise ValueError(f"{doc} has no markers for section {section!r}")
             table = _table(sorted(rows, key=lambda row: [str(v) for v in row.values()]))
-            text = pattern.sub(lambda m: m.group(1) + table + m.group(2), text)
+            text = pattern.sub(lambda m, table=table: m.group(1) + table + m.group(2), text)
             written.append(section)
         doc.write_text(text)
         return written

@@ -38,8 +38,6 @@ from mcp.types import (
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .sources import os_error_text
-from .web import PICKER_URI, picker_html
 from .recommend import Optimize, RecommendRequest, RecommendResult
 from .registry import (
     CAPABILITIES,
@@ -50,6 +48,8 @@ from .registry import (
     Registry,
     UnknownModelError,
 )
+from .sources import os_error_text
+from .web import PICKER_URI, picker_html
 
 __all__ = ["build_server"]
 
