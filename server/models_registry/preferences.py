@@ -34,6 +34,7 @@ class DefaultsStore:
     def __init__(self, directory: Path):
         self.path = directory / "defaults.json"
         self.problem: str | None = None
+        self._seen: tuple[tuple[int, int, int], dict[str, str]] | None = None  # (file identity, roles)
 
     def _lock(self) -> filelock.FileLock:
         import filelock  # only writers lock; a start that only reads skips the import (~8 ms)
@@ -56,7 +57,16 @@ class DefaultsStore:
         return dict(roles)
 
     def load(self) -> dict[str, str]:
-        return self._read()
+        """The stored roles; the file is read again only when it changed (another process may write it)."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            self._seen = None
+            return self._read()
+        identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # atomic replace gives a new inode
+        if self._seen is None or self._seen[0] != identity:
+            self._seen = (identity, self._read())
+        return dict(self._seen[1])
 
     def set(self, role: str, model_ref: str) -> None:
         with self._lock():

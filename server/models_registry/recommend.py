@@ -20,15 +20,17 @@ lab metadata has them, else recency, the reasoning flag and tier words in names.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from .labs import LabData, base_id
 
@@ -103,6 +105,12 @@ class RecommendRequest:
             raise ValueError(f"limit must be between 1 and 50, got {self.limit}")
 
 
+# Results leave unknown values out instead of sending null (see mcp_server's exclude_none), so the
+# schema need not admit null: that keeps clients from trying an anyOf branch for every field.
+AbsentNumber = Annotated[float | None, WithJsonSchema({"type": "number"})]
+AbsentText = Annotated[str | None, WithJsonSchema({"type": "string"})]
+
+
 class AppliedHint(BaseModel):
     hint: str = Field(description="The words recognised in the task.")
     effect: str = Field(description="The requirement they became, e.g. 'input_modalities += pdf'.")
@@ -118,15 +126,15 @@ class Recommendation(BaseModel):
     capabilities: list[str]
     context: int
     max_output: int
-    input_cost: float | None = Field(None, description="USD per 1M input tokens; absent when unknown.")
-    output_cost: float | None = Field(None, description="USD per 1M output tokens; absent when unknown.")
-    cache_read_cost: float | None = Field(None, description="USD per 1M cached input tokens read.")
-    cache_write_cost: float | None = Field(None, description="USD per 1M input tokens written to the cache.")
-    estimated_cost_usd: float | None = Field(
+    input_cost: AbsentNumber = Field(None, description="USD per 1M input tokens; absent when unknown.")
+    output_cost: AbsentNumber = Field(None, description="USD per 1M output tokens; absent when unknown.")
+    cache_read_cost: AbsentNumber = Field(None, description="USD per 1M cached input tokens read.")
+    cache_write_cost: AbsentNumber = Field(None, description="USD per 1M input tokens written to the cache.")
+    estimated_cost_usd: AbsentNumber = Field(
         None, description="For expected_input_tokens/expected_output_tokens, with tier prices when the input crosses a tier."
     )
-    release_date: str | None = None
-    status: str | None = Field(None, description="alpha | beta when a preview; absent for a stable model.")
+    release_date: AbsentText = None
+    status: AbsentText = Field(None, description="alpha | beta when a preview; absent for a stable model.")
     available: bool = Field(description="Its provider has credentials set.")
     also_available_via: list[str] = Field(default_factory=list, description="The same model at other providers.")
 
@@ -138,14 +146,14 @@ class RecommendResult(BaseModel):
     applied_hints: list[AppliedHint] = Field(default_factory=list, description="What the task's words were taken to mean.")
     catalog: str = Field("", description="Where the catalog came from and its age.")
     catalog_source: str = Field("", description="snapshot | cache | network | file.")
-    catalog_age_seconds: float | None = None
+    catalog_age_seconds: AbsentNumber = None
     quality_note: str = (
         "Quality is a proxy: models.dev benchmark results where published, else recency, the reasoning flag "
         "and tier words in names. It is not a benchmark score."
     )
-    message: str | None = Field(None, description="When nothing fits: what removed the last candidates and what to relax.")
-    blocking_constraint: str | None = Field(None, description="The constraint that removed the last candidates.")
-    relaxation: str | None = Field(None, description="The closest change that would give an answer.")
+    message: AbsentText = Field(None, description="When nothing fits: what removed the last candidates and what to relax.")
+    blocking_constraint: AbsentText = Field(None, description="The constraint that removed the last candidates.")
+    relaxation: AbsentText = Field(None, description="The closest change that would give an answer.")
 
 
 # --- Candidates -------------------------------------------------------------------------------
@@ -357,6 +365,7 @@ class _Step:
     keep: Callable[[Candidate], bool]
     relax: Callable[[list[Candidate]], str] | None  # what to change, given the models it removed
     providers: frozenset[str] | None = None  # set when `keep` is "provider_id in providers"
+    statuses: frozenset[str] | None = None  # set when `keep` is "status not in statuses"
 
 
 def _steps(req: RecommendRequest, available: frozenset[str]) -> list[_Step]:
@@ -370,10 +379,16 @@ def _steps(req: RecommendRequest, available: frozenset[str]) -> list[_Step]:
         steps.append(
             _Step("no credentials set", lambda c: c.provider_id in available, _relax_credentials, available)
         )
-    steps.append(_Step("deprecated", lambda c: c.status != "deprecated", None))
+    deprecated, preview = frozenset({"deprecated"}), frozenset({"alpha", "beta"})
+    steps.append(_Step("deprecated", lambda c: c.status not in deprecated, None, statuses=deprecated))
     if not req.include_preview:
         steps.append(
-            _Step("preview (alpha/beta)", lambda c: c.status not in ("alpha", "beta"), lambda _: "include_preview=true")
+            _Step(
+                "preview (alpha/beta)",
+                lambda c: c.status not in preview,
+                lambda _: "include_preview=true",
+                statuses=preview,
+            )
         )
     for cap in req.capabilities:
         steps.append(_Step(f"lacks {cap}", lambda c, cap=cap: cap in c.capabilities, lambda _, cap=cap: f"drop capability {cap}"))
@@ -440,6 +455,8 @@ def _run(steps: list[_Step], table: CandidateTable) -> tuple[list[Candidate], di
     for number, step in enumerate(steps):
         if step.providers is not None and isinstance(candidates, CandidateTable):
             kept: list[Candidate] = candidates.only(step.providers)  # slices, not 5k tests
+        elif step.statuses is not None:  # the same test as `keep`, without a call per model
+            kept = [c for c in candidates if c.status not in step.statuses]
         else:
             kept = [c for c in candidates if step.keep(c)]
         if removed := len(candidates) - len(kept):
@@ -512,12 +529,6 @@ def recommend(
         not_lab = c.lab != c.provider_id
         return (c.provider_id not in available, c.provider_id != default_provider, not_lab, -c.released, len(c.model_id), c.ref)
 
-    picks = []
-    for group in groups.values():
-        if len(group) > 1:
-            group.sort(key=where)
-        picks.append((group[0], [c.ref for c in group[1:]]))
-
     expected = req.expected_input_tokens is not None or req.expected_output_tokens is not None
 
     def price_of(c: Candidate) -> float:
@@ -527,6 +538,8 @@ def recommend(
             value = c.blended
         return math.inf if value is None else value
 
+    # One pick per model: the best place to call it from.
+    picks = [(group[0] if len(group) == 1 else min(group, key=where), group) for group in groups.values()]
     best = max(c.quality for c, _ in picks)
 
     def primary(c: Candidate) -> tuple:
@@ -542,19 +555,21 @@ def recommend(
     def tie(c: Candidate) -> tuple:
         return (c.ref != default_model, c.provider_id != default_provider, c.ref)
 
-    picks.sort(key=lambda pick: (primary(pick[0]), tie(pick[0])))
-    top = picks[: req.limit]
+    # Only the top `limit` (and the next one, to see a tie) need ordering: no full sort of every model.
+    keyed = [((primary(c), tie(c)), c, group) for c, group in picks]
+    ranked = heapq.nsmallest(req.limit + 1, keyed, key=itemgetter(0))
     recommendations = []
-    for rank, (c, others) in enumerate(top, start=1):
+    for rank, ((key, _), c, group) in enumerate(ranked[: req.limit], start=1):
         reasons = _reasons(c, req, best, price_of(c), expected)
-        neighbours = [picks[i][0] for i in (rank - 2, rank) if 0 <= i < len(picks)]
-        if any(primary(n) == primary(c) for n in neighbours if n is not c):
+        neighbours = [ranked[i][0][0] for i in (rank - 2, rank) if 0 <= i < len(ranked)]
+        if key in neighbours:
             if c.ref == default_model:
                 reasons.append("tie broken by your default model")
             elif c.provider_id == default_provider:
                 reasons.append("tie broken by your default provider")
         if c.provider_id not in available:
             reasons.append(f"not callable now: {c.provider_id} has no credentials set")
+        others = [other.ref for other in sorted(group, key=where) if other is not c]
         recommendations.append(_recommendation(c, rank, reasons, others, req, c.provider_id in available))
     return RecommendResult(
         recommendations=recommendations, considered=considered, excluded=excluded, applied_hints=hints

@@ -163,12 +163,16 @@ class RegistryStatus(BaseModel):
     cache_dir: str
 
     def catalog_note(self) -> str:
-        """'snapshot catalog, 146 days old (stale)': where the answers come from, in a few words."""
-        if self.age_seconds is None:
-            return f"{self.source} catalog"
-        days = self.age_seconds / 86400
-        age = f"{days:.0f} days" if days >= 2 else f"{self.age_seconds / 3600:.1f} hours"
-        return f"{self.source} catalog, {age} old{' (stale)' if self.stale else ''}"
+        return catalog_note(self.source, self.age_seconds, self.stale)
+
+
+def catalog_note(source: str, age_seconds: float | None, stale: bool) -> str:
+    """'snapshot catalog, 146 days old (stale)': where the answers come from, in a few words."""
+    if age_seconds is None:
+        return f"{source} catalog"
+    days = age_seconds / 86400
+    age = f"{days:.0f} days" if days >= 2 else f"{age_seconds / 3600:.1f} hours"
+    return f"{source} catalog, {age} old{' (stale)' if stale else ''}"
 
 
 class ProviderInfo(BaseModel):
@@ -269,6 +273,7 @@ class Registry:
         self._candidates: tuple[Catalog, list[Candidate]] | None = None  # recommend's rows, per catalog
         self._labs: LabData | None = None
         self._rule_cache: tuple[Catalog, dict[str, CredentialRule]] | None = None
+        self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
 
     @classmethod
     @asynccontextmanager
@@ -532,8 +537,14 @@ class Registry:
 
     def available_providers(self) -> frozenset[str]:
         """Ids of the providers whose credentials are set (or need none), read from the environment now."""
-        set_names = set_variables(self.env)
-        return frozenset(provider_id for provider_id, rule in self._rules().items() if is_configured(rule, set_names))
+        set_names = frozenset(set_variables(self.env))
+        cached = self._available
+        if cached is not None and cached[0] is self.catalog and cached[1] == set_names:
+            return cached[2]  # the same variables are set as last time: the same providers
+        rules = self._rules()
+        available = frozenset(provider_id for provider_id, rule in rules.items() if is_configured(rule, set_names))
+        self._available = (self.catalog, set_names, available)
+        return available
 
     def candidates(self) -> list[Candidate]:
         """recommend's flattened rows for the catalog in hand, built once per catalog."""
@@ -553,9 +564,8 @@ class Registry:
         result = recommend(
             self.candidates(), request, available=self.available_providers(), default_model=chosen[0] if chosen else None
         )
-        status = self.status()
-        result.catalog, result.catalog_source = status.catalog_note(), str(status.source)
-        result.catalog_age_seconds = status.age_seconds
+        source, age = str(self._loaded.source), self._age_seconds()
+        result.catalog, result.catalog_source, result.catalog_age_seconds = catalog_note(source, age, self.stale), source, age
         return result
 
     # --- defaults ------------------------------------------------------------------------------
