@@ -560,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--if-stale", action="store_true", help="only fetch when the catalog is older than the TTL"
     )
 
-    default = sub.add_parser("default", help="the model for a role: get or set it")
+    default = sub.add_parser("default", help="Get or set the model for a role (default, small, ...).")
     default_sub = default.add_subparsers(dest="default_command", required=True, metavar="COMMAND")
     get = default_sub.add_parser("get", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_default_get))
     put = default_sub.add_parser("set", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_default_set))
@@ -570,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="output as JSON")
         p.set_defaults(func=func)
 
-    config = sub.add_parser("config", help="the config file: where it is, and whether it is valid")
+    config = sub.add_parser("config", help="Show where the config file is, and check it.")
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
     for name, func in (("path", cmd_config_path), ("check", cmd_config_check)):
         p = config_sub.add_parser(name, formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(func))
@@ -591,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
     ui.set_defaults(func=cmd_ui)
 
-    snapshot = sub.add_parser("snapshot", help="maintainers: manage the bundled snapshot")
+    snapshot = sub.add_parser("snapshot", help="Maintainers: rebuild the bundled snapshot.")
     snapshot_sub = snapshot.add_subparsers(dest="snapshot_command", required=True, metavar="COMMAND")
     update = snapshot_sub.add_parser(
         "update", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_snapshot_update)
