@@ -264,3 +264,14 @@ async def test_the_picker_is_an_mcp_app_linked_from_list_models_and_recommend_mo
     assert page.contents[0].mime_type == "text/html;profile=mcp-app"
     assert 'const MODE = "mcp-app"' in html and "ui/initialize" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html  # works offline: no CDN
+
+
+async def test_empty_answers_still_match_their_output_schema(tmp_path, mode):
+    """The SDK client checks structured content against the schema: a left-out field must not come back as null."""
+    async with Client(build_server(make_registry(tmp_path, env={})), mode=mode) as client:
+        no_models = await call(client, "list_models", provider="azure")
+        no_picks = await call(client, "recommend_model", capabilities=["tool_call"], input_modalities=["video"])
+    assert not no_models.is_error and no_models.structured_content["total"] == 0
+    assert "next_offset" not in no_models.structured_content
+    assert not no_picks.is_error and no_picks.structured_content["recommendations"] == []
+    assert None not in no_picks.structured_content.values()

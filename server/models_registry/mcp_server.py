@@ -38,7 +38,7 @@ from mcp.types import (
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .recommend import Optimize, RecommendRequest, RecommendResult
+from .recommend import AbsentInteger, AbsentNumber, AbsentText, Optimize, RecommendRequest, RecommendResult
 from .registry import (
     CAPABILITIES,
     DefaultInfo,
@@ -90,15 +90,15 @@ class ModelItem(BaseModel):
     input_modalities: list[str]
     context: int
     max_output: int
-    input_cost: float | None = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
-    output_cost: float | None = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
-    status: str | None = Field(None, description="alpha | beta | deprecated; absent for a stable model.")
+    input_cost: AbsentNumber = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
+    output_cost: AbsentNumber = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
+    status: AbsentText = Field(None, description="alpha | beta | deprecated; absent for a stable model.")
 
 
 class ModelsResult(BaseModel):
     total: int = Field(description="Models matching the filters.")
     offset: int
-    next_offset: int | None = Field(None, description="Pass as offset to get the next page; absent at the end.")
+    next_offset: AbsentInteger = Field(None, description="Pass as offset to get the next page; absent at the end.")
     providers: dict[str, list[ModelItem]] = Field(description="This page's models, grouped by provider id.")
 
 
@@ -281,7 +281,8 @@ def build_server(registry: Registry) -> MCPServer:
         result = ModelsResult(total=len(entries), offset=offset, next_offset=next_offset, providers=grouped)
         if not entries:
             hint = NO_KEYS_HINT if available_only and not registry.summary().providers_available else ""
-            return _reply(f"No models match. {hint}".strip() + " Try available_only=false or fewer filters.", result)
+            text = f"No models match. {hint}".strip() + " Try available_only=false or fewer filters."
+            return _reply(text, result, exclude_none=True)
         lines = [f"{len(entries)} models match; showing {offset + 1}-{offset + len(page)}."]
         for item in (i for items in grouped.values() for i in items):
             price = f"${item.input_cost:g}/${item.output_cost:g}" if item.input_cost is not None and item.output_cost is not None else "price unknown"
@@ -371,7 +372,7 @@ def build_server(registry: Registry) -> MCPServer:
             raise ToolError(str(exc).strip("\"'")) from None
         lines = [f"Task hint {h.hint!r}: {h.effect}." for h in result.applied_hints]
         if not result.recommendations:
-            return _reply("\n".join([*lines, result.message or "Nothing fits."]), result)
+            return _reply("\n".join([*lines, result.message or "Nothing fits."]), result, exclude_none=True)
         lines.append(f"Top {len(result.recommendations)} of {result.considered} models considered ({result.catalog}):")
         for r in result.recommendations:
             via = f" Also via {', '.join(r.also_available_via[:3])}." if r.also_available_via else ""

@@ -108,6 +108,7 @@ class RecommendRequest:
 # Results leave unknown values out instead of sending null (see mcp_server's exclude_none), so the
 # schema need not admit null: that keeps clients from trying an anyOf branch for every field.
 AbsentNumber = Annotated[float | None, WithJsonSchema({"type": "number"})]
+AbsentInteger = Annotated[int | None, WithJsonSchema({"type": "integer"})]
 AbsentText = Annotated[str | None, WithJsonSchema({"type": "string"})]
 
 
