@@ -4,12 +4,8 @@ The public API is the anyio `Registry` over the models.dev `Catalog`; the MCP
 server, the CLI and the web page are surfaces over it.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("models-registry-mcp")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+# The one place the version lives (pyproject reads it): importlib.metadata costs ~30 ms at import.
+__version__ = "0.1.0"
 
 # Defined before these imports: sources.py names the version in its User-Agent.
 from .catalog import Catalog, CatalogError, Model, Provider, parse_catalog

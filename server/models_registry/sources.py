@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import anyio
-import httpx2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
@@ -39,6 +38,7 @@ from .labs import LabData
 
 if TYPE_CHECKING:
     import filelock
+    import httpx2
 
 __all__ = [
     "CatalogCache",
@@ -431,6 +431,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 def _describe(exc: httpx2.HTTPError) -> str:
     """A short, secret-free account of a transport failure."""
+    import httpx2
     if isinstance(exc, httpx2.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, httpx2.ConnectTimeout):
@@ -463,6 +464,8 @@ async def fetch_catalog(
     Proxies come from HTTP(S)_PROXY / NO_PROXY; TLS verifies against the system trust store.
     Raises FetchError for anything but a complete 200 body or a 304 we asked for.
     """
+    import httpx2  # ~20 ms to import: one-shot commands that never fetch do not pay it
+
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     if etag:
         headers["If-None-Match"] = etag
