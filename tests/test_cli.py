@@ -2,9 +2,13 @@
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from models_registry.cli import main
 from models_registry.sources import snapshot_dir
@@ -149,3 +153,16 @@ def test_secret_values_never_appear_in_output_or_files(upstream, tmp_path):
     texts += [p.read_bytes().decode(errors="replace") for p in Path(env["MODELS_REGISTRY_CACHE_DIR"]).rglob("*") if p.is_file()]
     leaks = [value for value in canaries.values() for text in texts if value in text]
     assert leaks == []
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="util-linux `script` (a pseudo-terminal) is missing")
+@pytest.mark.parametrize("no_color", [False, True])
+def test_tables_are_coloured_in_a_terminal_unless_no_color_is_set(tmp_path, no_color):
+    env = {**os.environ, "MODELS_REGISTRY_CATALOG": str(MINI_CATALOG), "OPENAI_API_KEY": "k", "TERM": "xterm"}
+    if no_color:
+        env["NO_COLOR"] = "1"
+    command = f"{sys.executable} -m models_registry providers"
+    out = subprocess.run(["script", "-qc", command, "/dev/null"], env=env, capture_output=True, text=True, timeout=60).stdout
+    colours = re.findall(r"\x1b\[(3[0-7]|9[0-7])m", out)  # foreground colours; bold is not a colour
+    assert "openai" in out and "✓ yes" in out
+    assert (colours == []) == no_color
