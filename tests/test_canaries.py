@@ -16,8 +16,8 @@ home directories (and the snapshots written) is scanned: no canary may appear.
 
 The scan only means something if the surfaces really ran, so each test also checks that its
 surface said what it should: variable NAMES appear, every provider counts as available
-because its canary is set, the env_file's variables satisfy their providers, a non-secret
-`${VAR}` is filled in while credential placeholders stay placeholders.
+because its canary is set, the env_file's variables satisfy their providers, and `${VAR}`
+placeholders in base URLs stay placeholders (with a names-only report of which are set).
 
 The HTTP bearer token (MODELS_REGISTRY_AUTH_TOKEN) is a canary of its own, with its own tests,
 and so is a password in the catalog URL (`user:password@` in MODELS_REGISTRY_URL), which
@@ -71,13 +71,16 @@ TOOLS = {
 # half of a joint group (azure also needs AZURE_RESOURCE_NAME, set in the process), and the key of
 # the config's custom provider.
 ENV_FILE_ONLY = ("ANTHROPIC_API_KEY", "MISTRAL_API_KEY", "AZURE_API_KEY", "CANARYCORP_API_KEY")
-REGION = "eu-west-9"  # CANARYCORP_REGION: no provider reads it, so `${CANARYCORP_REGION}` is filled in
 CUSTOM_API = "https://${CANARYCORP_REGION}.canarycorp.test/v1?key=${CANARYCORP_API_KEY}&org=${OPENAI_API_KEY}"
-CUSTOM_API_SHOWN = f"https://{REGION}.canarycorp.test/v1?key=${{CANARYCORP_API_KEY}}&org=${{OPENAI_API_KEY}}"
 
 
 def canary(number: int, label: str) -> str:
     return f"{MARK}{number:03d}-{label}"
+
+
+# CANARYCORP_REGION: no provider reads it, yet its value must not be filled into the URL either
+# (a URL may carry anything, a password included): placeholders are shown as written.
+REGION = canary(904, "url-variable")
 
 
 # --- the scan ------------------------------------------------------------------------------------
@@ -460,8 +463,13 @@ def assert_mcp_surface_ran(surface: Surface, world: World) -> None:
     assert providers["anthropic"]["credentials"]["satisfied_by"] == ["ANTHROPIC_API_KEY"]
     assert providers["azure"]["credentials"]["satisfied_by"] == ["AZURE_RESOURCE_NAME", "AZURE_API_KEY"]
     assert providers["canarycorp"]["credentials"]["satisfied_by"] == ["CANARYCORP_API_KEY"]
-    # A non-secret placeholder is filled in; credential placeholders stay placeholders.
-    assert providers["canarycorp"]["api"] == CUSTOM_API_SHOWN
+    # Placeholders are never filled in; the report names them and says whether each is set.
+    assert providers["canarycorp"]["api"] == CUSTOM_API
+    assert providers["canarycorp"]["api_placeholders"] == {
+        "CANARYCORP_REGION": True,
+        "CANARYCORP_API_KEY": True,
+        "OPENAI_API_KEY": True,
+    }
     assert providers["azure"]["api"] == "https://${AZURE_RESOURCE_NAME}.openai.azure.com/openai/v1"
     assert providers["neon"]["api"] == "${NEON_AI_GATEWAY_BASE_URL}/ai-gateway/mlflow/v1"
     assert facts["resources"] >= {"models://catalog", "models://status", "models://defaults"}

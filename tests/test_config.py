@@ -58,7 +58,8 @@ def test_a_local_provider_without_credentials_is_available_with_its_models(tmp_p
     registry = make_registry(tmp_path, env={"OLLAMA_HOST": "localhost:11434"})
     [ollama] = registry.providers(available_only=True)
     assert (ollama.id, ollama.name, ollama.source, ollama.model_count) == ("ollama", "Ollama (local)", "config", 1)
-    assert ollama.api == "http://localhost:11434/v1" and ollama.credentials.needs_credential is False
+    assert ollama.api == "http://${OLLAMA_HOST}/v1" and ollama.api_placeholders == {"OLLAMA_HOST": True}
+    assert ollama.credentials.needs_credential is False
     assert registry.get("ollama/gpt-5-local").available
 
 
@@ -178,11 +179,13 @@ def test_env_file_counts_for_credentials_and_its_values_never_show(tmp_path, cap
     assert "canary-env-file-secret" not in out.out + out.err + out2.out + out2.err
 
 
-def test_placeholders_are_filled_only_from_variables_no_provider_reads(tmp_path):
-    text = '[providers.azure]\napi = "https://${AZURE_RESOURCE_NAME}.openai.azure.com/${GATEWAY_PATH}"\n'
-    env = {"AZURE_RESOURCE_NAME": "canary-resource", "GATEWAY_PATH": "v1"}
+def test_base_url_placeholders_are_never_filled_in_only_reported_by_name(tmp_path):
+    text = '[providers.azure]\napi = "https://bob:${PROXY_PASSWORD}@${AZURE_RESOURCE_NAME}.example/${GATEWAY_PATH}"\n'
+    env = {"AZURE_RESOURCE_NAME": "canary-resource", "PROXY_PASSWORD": "canary-password"}
     azure = make_registry(tmp_path, text, env=env).provider("azure")
-    assert azure.api == "https://${AZURE_RESOURCE_NAME}.openai.azure.com/v1"
+    assert azure.api == "https://bob:${PROXY_PASSWORD}@${AZURE_RESOURCE_NAME}.example/${GATEWAY_PATH}"
+    assert azure.api_placeholders == {"PROXY_PASSWORD": True, "AZURE_RESOURCE_NAME": True, "GATEWAY_PATH": False}
+    assert "canary" not in azure.model_dump_json()
 
 
 def test_cli_config_check_path_and_default_commands(tmp_path, capsys, monkeypatch):
@@ -241,3 +244,55 @@ def test_the_readme_example_config_loads_cleanly_on_the_bundled_catalog(tmp_path
     small = registry.get_default("small")
     assert (small.model, small.usable) == ("ollama/gpt-oss:20b", True)
     assert registry.get("ollama/gpt-oss:20b").model.limit == registry.get("lmstudio/openai/gpt-oss-20b").model.limit
+
+
+@pytest.mark.parametrize(
+    ("text", "check"),
+    [
+        # A bad item must not leave a shorter list that means something else.
+        ('[providers.openai]\nenv = [1, "OPENAI_API_KEY"]\n', lambda r: not r.provider("openai").available),
+        ('[registry]\nenabled_providers = [1, 2, "openai"]\n', lambda r: len(r.catalog) > 1),
+    ],
+)
+def test_a_bad_item_drops_its_whole_list_once(tmp_path, text, check):
+    registry = make_registry(tmp_path, text)
+    problems = registry.status().problems
+    assert len(problems) == 1 and problems[0].endswith("ignored") and check(registry)
+
+
+def test_a_provider_id_with_a_slash_is_refused(tmp_path):
+    registry = make_registry(tmp_path, '[providers."a/b"]\nenv = []\n')
+    assert "a/b" not in registry.catalog
+    assert "cannot contain '/'" in registry.status().problems[0]
+
+
+@pytest.mark.anyio
+async def test_a_refresh_of_the_same_catalog_is_no_change_with_a_config(tmp_path, upstream):
+    text = '[registry]\ndisabled_providers = ["anthropic"]\n[providers.ollama]\nenv = []\n'
+    registry = make_registry(tmp_path, text, catalog_file=None, offline=False, url=upstream.url, cache_dir=tmp_path / "c")
+    first = await registry.refresh(force=True)
+    upstream.etag = '"v2"'  # the same bytes under a new ETag: a full download, nothing changed
+    second = await registry.refresh(force=True)
+    assert first.outcome == "updated" and (second.outcome, second.changed) == ("updated", False)
+    assert second.change.added == [] and second.change.removed == []
+
+
+@pytest.mark.parametrize("env_file", ["bad.env", "~nosuchuser-here/keys.env"])
+def test_an_unreadable_env_file_is_a_problem_not_a_crash(tmp_path, capsys, monkeypatch, env_file):
+    (tmp_path / "bad.env").write_bytes(b"OPENAI_API_KEY=\xff\xfe\xfd\n")
+    config = write_config(tmp_path, f'env_file = "{env_file}"\n')
+    monkeypatch.setenv("MODELS_REGISTRY_CONFIG", str(config))
+    monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
+    assert main(["providers"]) == 0
+    assert main(["config", "check"]) == 1
+    out = capsys.readouterr()
+    assert "env_file" in out.out and "cannot be read" in out.out and "Traceback" not in out.err
+
+
+def test_default_set_on_an_unwritable_state_dir_says_why(tmp_path, capsys, monkeypatch):
+    (tmp_path / "file").write_text("not a directory")
+    monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
+    monkeypatch.setenv("MODELS_REGISTRY_STATE_DIR", str(tmp_path / "file" / "state"))
+    assert main(["default", "set", "openai/gpt-5", "--role", "small"]) == 1
+    err = capsys.readouterr().err
+    assert "Error: could not save the default (Not a directory); nothing was changed" in err

@@ -705,3 +705,12 @@ def test_invalid_requests_are_value_errors_and_nothing_else(registry, fields, en
         "optimize": "unknown optimize mode",
     }.get(name, f"{name} must be")
     assert says in str(error.value)
+
+
+def test_a_price_tier_without_a_price_keeps_the_price_below_it():
+    from models_registry.recommend import estimate_cost
+
+    cost = {"input": 1.0, "output": 2.0, "tiers": [{"tier": {"type": "context", "size": 200_000}, "input": None}]}
+    assert estimate_cost(cost, 300_000, 1_000) == round((300_000 * 1.0 + 1_000 * 2.0) / 1e6, 6)
+    over = {"input": 1.0, "output": 2.0, "context_over_200k": {"input": None, "output": 4.0}}
+    assert estimate_cost(over, 300_000, 1_000) == round((300_000 * 1.0 + 1_000 * 4.0) / 1e6, 6)

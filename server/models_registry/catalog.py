@@ -302,12 +302,15 @@ class Catalog:
 
     def entry(self, provider_id: str) -> dict[str, Any]:
         """One provider's entry in models.dev's shape; KeyError when absent. Do not mutate."""
+        # The index is read before the entries: `raw` (perhaps on a worker thread) drops the index
+        # only once the entries are complete, so one of the two always answers.
+        index = self._index
         found = self._entries.get(provider_id)
         if found is not None:
             return found
-        if provider_id not in self._ids or self._index is None or self._data is None:
+        if provider_id not in self._ids or index is None or self._data is None:
             raise KeyError(provider_id)
-        start, end = self._index.spans[provider_id]
+        start, end = index.spans[provider_id]
         try:
             found = orjson.loads(memoryview(self._data)[start:end])
         except orjson.JSONDecodeError:
@@ -324,17 +327,19 @@ class Catalog:
 
     def head(self, provider_id: str) -> dict[str, Any]:
         """A provider's fields without "models"; KeyError when absent."""
+        index = self._index  # before the entries, as in `entry`
         entry = self._entries.get(provider_id)
-        if entry is None and self._index is not None and provider_id in self._ids:
-            return self._index.heads[provider_id]
+        if entry is None and index is not None and provider_id in self._ids:
+            return index.heads[provider_id]
         if entry is None:
             raise KeyError(provider_id)
         return {key: value for key, value in entry.items() if key != "models"}
 
     def model_count_of(self, provider_id: str) -> int:
+        index = self._index  # before the entries, as in `entry`
         entry = self._entries.get(provider_id)
-        if entry is None and self._index is not None and provider_id in self._ids:
-            return self._index.model_counts[provider_id]
+        if entry is None and index is not None and provider_id in self._ids:
+            return index.model_counts[provider_id]
         if entry is None:
             raise KeyError(provider_id)
         return len(entry.get("models") or {})

@@ -30,7 +30,15 @@ from .labs import extract_lab_data
 from .recommend import MODALITIES, OPTIMIZE_MODES, RecommendRequest
 from .registry import CAPABILITIES, DefaultInfo, ModelEntry, ProviderInfo, Registry, UnknownModelError
 from .settings import DEFAULT_URL, Settings
-from .sources import CatalogSource, FetchError, FetchLimits, fetch_catalog, redact_url, write_snapshot
+from .sources import (
+    CatalogSource,
+    FetchError,
+    FetchLimits,
+    fetch_catalog,
+    os_error_text,
+    redact_url,
+    write_snapshot,
+)
 
 log = logging.getLogger("models_registry")
 
@@ -281,6 +289,8 @@ def _report_default(action: Callable[[], DefaultInfo], args: argparse.Namespace)
         info = action()
     except (UnknownModelError, ValueError) as exc:  # an unknown model (with close matches), a bad role
         raise CliError(str(exc).strip("'\"")) from None
+    except OSError as exc:  # filelock.Timeout is an OSError too
+        raise CliError(f"could not save the default ({os_error_text(exc)}); nothing was changed") from None
     if args.json:
         _print_json(info)
     else:

@@ -61,7 +61,7 @@ class RegistrySection(_Strict):
 
 class ProviderSection(_Strict):
     name: str | None = None
-    api: str | None = Field(None, description="Base URL; ${VAR} placeholders are read from the environment.")
+    api: str | None = Field(None, description="Base URL; may hold ${VAR} placeholders, shown as written.")
     env: list[str | list[str]] | None = Field(
         None, description="Credential variables: any one name, or any one group (a list) of names all set; [] = none."
     )
@@ -100,7 +100,10 @@ class UserConfig:
     def env_file_path(self) -> Path | None:
         if not self.file.env_file:
             return None
-        path = Path(self.file.env_file).expanduser()
+        try:
+            path = Path(self.file.env_file).expanduser()
+        except RuntimeError:  # "~nosuchuser/...": no such home directory
+            path = Path(self.file.env_file)
         return path if path.is_absolute() or self.path is None else self.path.parent / path
 
     def where(self, loc: tuple[str | int, ...]) -> str:
@@ -135,14 +138,27 @@ def load_config(path: Path | None) -> UserConfig:
 
 def _validate(config: UserConfig, document: dict[str, Any]) -> ConfigFile:
     """The valid part of the document; each invalid key is dropped and reported."""
+    for provider_id in list((document.get("providers") or {}) if isinstance(document.get("providers"), dict) else []):
+        if "/" in provider_id:  # "a/b/model" would split at the first "/": the provider could never be named
+            config.problems.append(f"{config.where(('providers', provider_id))}: a provider id cannot contain '/'")
+            del document["providers"][provider_id]
     for _ in range(50):  # each pass drops the keys the last one found wrong
         try:
             return ConfigFile.model_validate(document)
         except ValidationError as exc:
+            dropped: set[tuple[str | int, ...]] = set()
             for error in exc.errors(include_url=False, include_input=False):
                 loc = _key_path(error["loc"])
-                config.problems.append(f"{config.where(loc)}: {_message(error)}")
-                _drop(document, loc)
+                # A bad item drops its whole list: a shortened list could mean something else
+                # (env = [] means "no credential needed", enabled_providers = [] means none).
+                key = loc
+                while key and isinstance(key[-1], int):
+                    key = key[:-1]
+                if key in dropped:
+                    continue
+                dropped.add(key)
+                config.problems.append(f"{config.where(loc)}: {_message(error)}; {'.'.join(map(str, key))} ignored")
+                _drop(document, key)
     return ConfigFile()
 
 

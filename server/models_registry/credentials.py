@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "expand_base_url", "is_configured", "rule_for", "set_variables"]
+__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "is_configured", "rule_for", "set_variables", "url_placeholders"]
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -115,23 +115,16 @@ def _is_set(env: Mapping[str, str], name: str) -> bool:
     return bool(env.get(name, "").strip())
 
 
-def expand_base_url(template: str | None, env: Mapping[str, str], private: Iterable[str]) -> str | None:
-    """A base URL with its ${VAR} placeholders filled from the environment.
+def url_placeholders(template: str | None, set_names: AbstractSet[str]) -> dict[str, bool]:
+    """The ${VAR} placeholders of a base URL and whether each variable is set: names only.
 
-    Variables in `private` (every variable a provider reads for credentials or settings,
-    such as AZURE_RESOURCE_NAME) are never filled in: their values never leave the
-    process, not even in a URL. A variable that is not set stays a placeholder too.
+    Values are never filled in. Which variables hold secrets cannot be known (a URL may
+    carry a password, a catalog entry may name any variable), so the URL is shown as
+    written and an agent learns whether it is complete from this report.
     """
     if not template or "${" not in template:
-        return template
-    private = set(private)
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        value = env.get(name, "").strip()
-        return match.group(0) if not value or name in private else value
-
-    return _PLACEHOLDER.sub(fill, template)
+        return {}
+    return {name: name in set_names for name in dict.fromkeys(_PLACEHOLDER.findall(template))}
 
 
 def is_configured(rule: CredentialRule, set_names: AbstractSet[str]) -> bool:

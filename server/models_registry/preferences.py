@@ -49,6 +49,7 @@ class DefaultsStore:
             if not isinstance(roles, dict) or not all(isinstance(v, str) for v in roles.values()):
                 raise ValueError("roles must map names to 'provider/model'")
         except FileNotFoundError:
+            self.problem = None  # a file moved aside or deleted is no longer a problem
             return {}
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.problem = f"{self.path} is unreadable ({type(exc).__name__}); defaults start empty"

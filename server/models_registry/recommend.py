@@ -294,6 +294,11 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _price_or(value: Any, fallback: float) -> float:
+    number = _number(value)
+    return fallback if number is None else number
+
+
 def _date(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10]) if value else None
@@ -494,13 +499,11 @@ def estimate_cost(cost: Mapping[str, Any] | None, input_tokens: int, output_toke
         return None
     tiers = [t for t in cost.get("tiers") or [] if isinstance((t.get("tier") or {}).get("size"), int)]
     for tier in sorted(tiers, key=lambda t: t["tier"]["size"]):
-        if input_tokens > tier["tier"]["size"]:
-            price_in = tier.get("input", price_in)
-            price_out = tier.get("output", price_out)
+        if input_tokens > tier["tier"]["size"]:  # a tier without a price keeps the price below it
+            price_in, price_out = _price_or(tier.get("input"), price_in), _price_or(tier.get("output"), price_out)
     over = cost.get("context_over_200k") or {}
     if not tiers and over and input_tokens > 200_000:
-        price_in = over.get("input", price_in)
-        price_out = over.get("output", price_out)
+        price_in, price_out = _price_or(over.get("input"), price_in), _price_or(over.get("output"), price_out)
     return round((input_tokens * price_in + output_tokens * price_out) / 1e6, 6)
 
 

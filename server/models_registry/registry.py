@@ -31,10 +31,10 @@ from .credentials import (
     CredentialRule,
     CredentialStatus,
     check_credentials,
-    expand_base_url,
     is_configured,
     rule_for,
     set_variables,
+    url_placeholders,
 )
 from .labs import LabData
 from .preferences import ROLE_PATTERN, DefaultsStore
@@ -182,7 +182,10 @@ class ProviderInfo(BaseModel):
     name: str
     available: bool = Field(description="Credentials are configured (or none are needed).")
     credentials: CredentialStatus
-    api: str | None = Field(description="Base URL, with ${VAR} placeholders filled in where the variable is set and no secret.")
+    api: str | None = Field(description="Base URL as written; ${VAR} placeholders are never filled in (values stay private).")
+    api_placeholders: dict[str, bool] = Field(
+        default_factory=dict, description="Each ${VAR} in the base URL and whether it is set: the URL is complete when all are."
+    )
     npm: str | None
     doc: str | None
     source: str = Field("models.dev", description="models.dev, or config when the user's config file adds or changes it.")
@@ -257,8 +260,8 @@ class Registry:
             log.info("%s", problem)  # shown by status, list_providers and `config check`
         self._env = env
         self._env_file: tuple[float, dict[str, str]] | None = None  # (mtime, values) of the config's env_file
+        self._env_file_problem: str | None = None
         self._overlay: tuple[Catalog, Catalog, list[str]] | None = None  # (catalog in hand, with config, problems)
-        self._private: tuple[Catalog, set[str]] | None = None
         self._limits = limits or FetchLimits()
         self._cache = CatalogCache(self.settings.cache_dir)
         self._loaded: LoadedCatalog = load_initial(self.settings.catalog_file, self._cache)
@@ -334,12 +337,18 @@ class Registry:
             return {}
         try:
             mtime = path.stat().st_mtime
-        except OSError:
+        except OSError as exc:
+            self._env_file_problem = f"env_file {path} cannot be read ({os_error_text(exc)}); its keys are not counted"
             return {}
         if self._env_file is None or self._env_file[0] != mtime:
             from dotenv import dotenv_values
 
-            values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+            try:
+                values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+                self._env_file_problem = None
+            except (OSError, UnicodeDecodeError, ValueError) as exc:  # never the content: it holds secrets
+                values = {}
+                self._env_file_problem = f"env_file {path} cannot be read ({type(exc).__name__}); its keys are not counted"
             self._env_file = (mtime, values)
         return self._env_file[1]
 
@@ -348,18 +357,9 @@ class Registry:
         if self.config is None:
             return []
         self.catalog  # noqa: B018 - applying the config is what finds the second kind
-        return [*self.config.problems, *(self._overlay[2] if self._overlay else [])]
-
-    def _private_names(self) -> set[str]:
-        """Every variable any provider reads (credentials and settings): values never shown."""
-        catalog = self.catalog
-        if self._private is None or self._private[0] is not catalog:
-            names = {name for pid in catalog.provider_ids for name in catalog.head(pid).get("env") or []}
-            for rule in self._rules().values():
-                names.update(name for group in rule.groups for name in group)
-                names.update(rule.settings)
-            self._private = (catalog, names)
-        return self._private[1]
+        self._env_file_values()  # and reading the env_file finds the third
+        env_file = [self._env_file_problem] if self._env_file_problem else []
+        return [*self.config.problems, *(self._overlay[2] if self._overlay else []), *env_file]
 
     def _rules(self) -> dict[str, CredentialRule]:
         """Each provider's credential rule (the config's, else the catalog's), built once per catalog."""
@@ -425,7 +425,8 @@ class Registry:
             name=head.get("name", provider_id),
             available=creds.configured,
             credentials=creds,
-            api=expand_base_url(head.get("api"), self.env, self._private_names()),
+            api=head.get("api"),
+            api_placeholders=url_placeholders(head.get("api"), set_variables(self.env)),
             npm=head.get("npm"),
             doc=head.get("doc"),
             source="config" if head.get("source") == "config" else "models.dev",
@@ -709,7 +710,7 @@ class Registry:
             loaded = await anyio.to_thread.run_sync(self._cache.load)
         except CacheError:
             return
-        change = _diff(self.catalog, loaded.catalog)
+        change = _diff(self._loaded.catalog, loaded.catalog)  # raw against raw: the config is no change
         self._loaded = loaded
         if change.changed:
             self._result(RefreshOutcome.UPDATED, change)
@@ -740,11 +741,11 @@ class Registry:
         try:
             new = await anyio.to_thread.run_sync(parse_catalog, fetched.body)
             same_url = self._loaded.url == redact_url(url)
-            check_plausible(new, self.catalog if same_url else None)
+            check_plausible(new, self._loaded.catalog if same_url else None)
         except CatalogError as exc:
             return self._result(RefreshOutcome.REJECTED, error=str(exc))
 
-        change = _diff(self.catalog, new)
+        change = _diff(self._loaded.catalog, new)
         problems: list[str] = []
         try:
             meta = await anyio.to_thread.run_sync(

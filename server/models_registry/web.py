@@ -25,7 +25,8 @@ __all__ = ["PICKER_URI", "picker_html", "web_routes"]
 
 PICKER_URI = "ui://models-registry/picker"
 MAX_API_BODY = 64 * 1024
-TOOLS = {"list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default", "refresh_catalog"}
+# refresh_catalog reports progress, which needs an MCP request: the page has no use for it anyway.
+TOOLS = {"list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default"}
 # Inline script and style only; data only from this origin; nothing from anywhere else.
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
