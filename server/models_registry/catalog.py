@@ -325,23 +325,27 @@ class Catalog:
         self._entries[provider_id] = found
         return found
 
-    def head(self, provider_id: str) -> dict[str, Any]:
-        """A provider's fields without "models"; KeyError when absent."""
+    def _parsed_or_index(self, provider_id: str) -> tuple[dict[str, Any] | None, CatalogIndex | None]:
+        """(its parsed entry, None), or (None, the index) while it is unparsed; KeyError when absent."""
         index = self._index  # before the entries, as in `entry`
         entry = self._entries.get(provider_id)
-        if entry is None and index is not None and provider_id in self._ids:
+        if entry is not None:
+            return entry, None
+        if index is not None and provider_id in self._ids:
+            return None, index
+        raise KeyError(provider_id)
+
+    def head(self, provider_id: str) -> dict[str, Any]:
+        """A provider's fields without "models"; KeyError when absent."""
+        entry, index = self._parsed_or_index(provider_id)
+        if index is not None:
             return index.heads[provider_id]
-        if entry is None:
-            raise KeyError(provider_id)
         return {key: value for key, value in entry.items() if key != "models"}
 
     def model_count_of(self, provider_id: str) -> int:
-        index = self._index  # before the entries, as in `entry`
-        entry = self._entries.get(provider_id)
-        if entry is None and index is not None and provider_id in self._ids:
+        entry, index = self._parsed_or_index(provider_id)
+        if index is not None:
             return index.model_counts[provider_id]
-        if entry is None:
-            raise KeyError(provider_id)
         return len(entry.get("models") or {})
 
     @property

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
@@ -402,30 +402,19 @@ def _steps(req: RecommendRequest, available: frozenset[str]) -> list[_Step]:
         steps.append(_Step(f"no {kind} input", lambda c, k=kind: k in c.inputs, lambda _, k=kind: f"drop input modality {k}"))
     for kind in req.output_modalities:
         steps.append(_Step(f"no {kind} output", lambda c, k=kind: k in c.outputs, lambda _, k=kind: f"drop output modality {k}"))
-    if req.min_context:
-        steps.append(
-            _Step(
-                f"context below {req.min_context:,}",
-                lambda c: c.context >= req.min_context,
-                lambda removed: f"min_context <= {max(c.context for c in removed):,} (the largest left)",
-            )
-        )
-    if req.min_output:
-        steps.append(
-            _Step(
-                f"output limit below {req.min_output:,}",
-                lambda c: c.max_output >= req.min_output,
-                lambda removed: f"min_output <= {max(c.max_output for c in removed):,} (the largest left)",
-            )
-        )
-    if req.expected_input_tokens:
-        steps.append(
-            _Step(
-                f"{req.expected_input_tokens:,} input tokens do not fit",
-                lambda c: c.max_input >= req.expected_input_tokens,
-                lambda removed: f"expected_input_tokens <= {max(c.max_input for c in removed):,} (split the input)",
-            )
-        )
+    for argument, minimum, attribute, label, note in (
+        ("min_context", req.min_context, "context", f"context below {req.min_context:,}", "the largest left"),
+        ("min_output", req.min_output, "max_output", f"output limit below {req.min_output:,}", "the largest left"),
+        (
+            "expected_input_tokens",
+            req.expected_input_tokens,
+            "max_input",
+            f"{req.expected_input_tokens or 0:,} input tokens do not fit",
+            "split the input",
+        ),
+    ):
+        if minimum:
+            steps.append(_at_least(argument, minimum, attribute, label, note))
     for kind, cap in (("input", req.max_input_cost), ("output", req.max_output_cost)):
         if cap is not None:
             steps.append(
@@ -436,6 +425,16 @@ def _steps(req: RecommendRequest, available: frozenset[str]) -> list[_Step]:
                 )
             )
     return steps
+
+
+def _at_least(argument: str, minimum: int, attribute: str, label: str, note: str) -> _Step:
+    """A step keeping models whose `attribute` reaches `minimum`; relaxed to the largest value left."""
+    value = attrgetter(attribute)
+    return _Step(
+        label,
+        lambda c: value(c) >= minimum,
+        lambda removed: f"{argument} <= {max(value(c) for c in removed):,} ({note})",
+    )
 
 
 def _relax_credentials(removed: list[Candidate]) -> str:
@@ -564,7 +563,8 @@ def recommend(
     ranked = heapq.nsmallest(req.limit + 1, keyed, key=itemgetter(0))
     recommendations = []
     for rank, ((key, _), c, group) in enumerate(ranked[: req.limit], start=1):
-        reasons = _reasons(c, req, best, price_of(c), expected)
+        price = price_of(c)  # with expected tokens, this is the call's estimated cost
+        reasons = _reasons(c, req, best, price, expected)
         neighbours = [ranked[i][0][0] for i in (rank - 2, rank) if 0 <= i < len(ranked)]
         if key in neighbours:
             if c.ref == default_model:
@@ -574,7 +574,8 @@ def recommend(
         if c.provider_id not in available:
             reasons.append(f"not callable now: {c.provider_id} has no credentials set")
         others = [other.ref for other in sorted(group, key=where) if other is not c]
-        recommendations.append(_recommendation(c, rank, reasons, others, req, c.provider_id in available))
+        estimated = price if expected and price != math.inf else None
+        recommendations.append(_recommendation(c, rank, reasons, others, estimated, c.provider_id in available))
     return RecommendResult(
         recommendations=recommendations, considered=considered, excluded=excluded, applied_hints=hints
     )
@@ -599,9 +600,8 @@ def _reasons(c: Candidate, req: RecommendRequest, best: float, price: float, exp
 
 
 def _recommendation(
-    c: Candidate, rank: int, reasons: list[str], others: list[str], req: RecommendRequest, available: bool
+    c: Candidate, rank: int, reasons: list[str], others: list[str], estimated: float | None, available: bool
 ) -> Recommendation:
-    expected = req.expected_input_tokens is not None or req.expected_output_tokens is not None
     return Recommendation(
         model=c.ref,
         name=c.name,
@@ -616,9 +616,7 @@ def _recommendation(
         output_cost=c.price("output"),
         cache_read_cost=c.price("cache_read"),
         cache_write_cost=c.price("cache_write"),
-        estimated_cost_usd=(
-            estimate_cost(c.cost, req.expected_input_tokens or 0, req.expected_output_tokens or 0) if expected else None
-        ),
+        estimated_cost_usd=estimated,
         release_date=c.release_date,
         status=c.status,
         available=available,

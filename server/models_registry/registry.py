@@ -445,13 +445,17 @@ class Registry:
 
     def provider(self, provider_id: str) -> ProviderInfo:
         """One provider; LookupError with close matches when unknown."""
+        self._check_provider(provider_id)
+        return self._provider_info(provider_id, self.credentials(provider_id))
+
+    def _check_provider(self, provider_id: str) -> None:
+        """LookupError with close matches when the catalog has no such provider (nothing is built)."""
         if provider_id not in self.catalog:
             import difflib  # only on a miss
 
             matches = difflib.get_close_matches(provider_id, self.catalog.provider_ids, n=5)
             hint = f" Did you mean: {', '.join(matches)}?" if matches else ""
             raise LookupError(f"Unknown provider {provider_id!r}.{hint}")
-        return self._provider_info(provider_id, self.credentials(provider_id))
 
     def models(
         self,
@@ -474,7 +478,9 @@ class Registry:
             raise ValueError(f"unknown capability {unknown[0]!r}; allowed: {', '.join(CAPABILITIES)}")
         modalities = list(input_modalities)
         words = (query or "").lower().split()
-        provider_ids = [self.provider(provider).id] if provider else self.catalog.provider_ids
+        if provider:
+            self._check_provider(provider)
+        provider_ids = [provider] if provider else self.catalog.provider_ids
         callable_now = self.available_providers()
         entries: list[ModelEntry] = []
         for provider_id in provider_ids:
@@ -560,7 +566,7 @@ class Registry:
         """Ranked, explained picks; ValueError for a bad request, LookupError for an unknown provider."""
         request.validate()
         for provider_id in request.providers or ():
-            self.provider(provider_id)  # unknown → LookupError with close matches
+            self._check_provider(provider_id)
         chosen = self.chosen_default("default")
         result = recommend(
             self.candidates(), request, available=self.available_providers(), default_model=chosen[0] if chosen else None
