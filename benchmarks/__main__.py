@@ -11,8 +11,6 @@ per figure (CI uses it to prove the benchmarks still work; its numbers mean litt
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -21,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import catalog_load, cold_start, growth, http_throughput, peers, refresh_unchanged, round_trip, stalls
-from ._timing import HEADER, Check, Figure
+from ._timing import HEADER, Check, Figure, machine
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -41,14 +39,6 @@ def plan(quick: bool, with_peers: bool) -> list[tuple[str, Callable[[], Sequence
     if with_peers:
         steps.append(("9. peers", lambda: peers.measure(2 if quick else 5)))
     return steps
-
-
-def machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        platform.processor() or "unknown CPU",
-    )
-    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def commit() -> str:

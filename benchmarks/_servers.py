@@ -30,12 +30,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, from /proc (Linux)."""
+def registry_env(tmp: Path, *keys: str) -> dict[str, str]:
+    """Offline, with its cache and state under `tmp`, and these API keys set (to a dummy value)."""
+    return {
+        "MODELS_REGISTRY_OFFLINE": "1",
+        "MODELS_REGISTRY_CACHE_DIR": str(tmp / "cache"),
+        "MODELS_REGISTRY_STATE_DIR": str(tmp / "state"),
+        **dict.fromkeys(keys, "bench"),
+    }
+
+
+def memory_mib(pid: int) -> tuple[float, float]:
+    """(VmRSS, VmHWM) of a process in MiB, from /proc (Linux): its resident memory now, and the peak."""
+    fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024  # kB
+    return fields["VmRSS"], fields["VmHWM"]
 
 
 @contextmanager
@@ -67,37 +79,51 @@ def bare_http(env: dict[str, str], port: int):
 
 
 class Upstream:
-    """A models.dev stand-in on 127.0.0.1 serving `body` with an ETag; counts body bytes sent."""
+    """A models.dev stand-in on 127.0.0.1: one catalog with an ETag at /api.json, 304 to a matching If-None-Match.
+
+    Counts what it sends: `fetches` holds the ETag of each full body, `body_bytes` their size.
+    """
 
     def __init__(self, body: bytes, etag: str = '"bench"'):
-        self.body, self.etag = body, etag
+        self.current = (body, etag)  # swapped as one tuple: a request never sees one body with the other ETag
+        self.fetches: list[str] = []
         self.body_bytes = 0
-        self.requests = 0
         self.url = ""
 
+    @property
+    def etag(self) -> str:
+        return self.current[1]
+
+    def serve(self, body: bytes, etag: str) -> None:
+        self.current = (body, etag)
+
     async def endpoint(self, request: Request) -> Response:
-        self.requests += 1
-        if request.headers.get("if-none-match") == self.etag:
-            return Response(status_code=304, headers={"ETag": self.etag})
-        self.body_bytes += len(self.body)
-        return Response(self.body, media_type="application/json", headers={"ETag": self.etag})
+        body, etag = self.current
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers={"ETag": etag})
+        self.fetches.append(etag)
+        self.body_bytes += len(body)
+        return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @contextmanager
-def upstream(body: bytes) -> Iterator[Upstream]:
-    state = Upstream(body)
+def upstream(body: bytes, etag: str = '"bench"') -> Iterator[Upstream]:
+    """An `Upstream` served by uvicorn in a thread while the block runs."""
+    state = Upstream(body, etag)
     app = Starlette(routes=[Route("/api.json", state.endpoint)])
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 10
     while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the catalog stand-in did not start")
         time.sleep(0.01)
     state.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}/api.json"
     try:
         yield state
     finally:
-        server.should_exit = True
+        server.should_exit = server.force_exit = True
         thread.join(5)
 
 

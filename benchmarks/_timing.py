@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -71,6 +74,16 @@ class Check:
 
     def row(self) -> str:
         return "| " + " | ".join(self.cells()) + " |"
+
+
+def machine() -> str:
+    """The machine a run measured, for the record beside its figures."""
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )
+    cores = f"{os.cpu_count()} cores ({cpu}; {len(os.sched_getaffinity(0))} usable)"
+    return f"{cores}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 HEADER = "| figure | candidate min / median / max | baseline min / median / max | ratio | target |\n|---|---|---|---|---|"

@@ -30,22 +30,11 @@ from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.types import CallToolResult
 
+from ._servers import BARE_SERVER, registry_env
 from ._timing import Figure, alternate, print_table
 
 Mode = Literal["legacy", "auto"]
 ERAS: dict[Mode, str] = {"legacy": "legacy handshake", "auto": "2026-07-28"}
-BARE_SERVER = Path(__file__).with_name("_bare_server.py")
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    """The same env for both servers (merged by the SDK over HOME, PATH, ...); the bare one ignores it."""
-    return {
-        "MODELS_REGISTRY_OFFLINE": "1",
-        "MODELS_REGISTRY_CACHE_DIR": str(tmp / "cache"),
-        "MODELS_REGISTRY_STATE_DIR": str(tmp / "state"),
-        "OPENAI_API_KEY": "bench",
-        "ANTHROPIC_API_KEY": "bench",
-    }
 
 
 def _cold_start(params: StdioServerParameters, mode: Mode, out: list[float]) -> Callable[[], None]:
@@ -75,7 +64,8 @@ def measure(runs: int, mode: Mode = "legacy") -> list[Figure]:
     started with the GC setting `serve` uses, which isolates what the registry itself adds.
     """
     with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
-        env = _env(Path(tmp))
+        # The same env for both servers (merged by the SDK over HOME, PATH, ...); the bare one ignores it.
+        env = registry_env(Path(tmp), "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
         ours = StdioServerParameters(
             command=sys.executable, args=["-m", "models_registry", "serve"], env=env, cwd=tmp
         )

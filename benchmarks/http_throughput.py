@@ -21,7 +21,7 @@ import httpx2
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from ._servers import bare_http, free_port, ours_http, rss_mb
+from ._servers import bare_http, free_port, memory_mib, ours_http, registry_env
 from ._timing import Figure, print_table
 
 CONCURRENCY = 10
@@ -47,14 +47,7 @@ async def _requests_per_second(url: str, seconds: float) -> float:
 
 def measure(rounds: int = 3, seconds: float = 5.0) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
-        env = {
-            **os.environ,
-            "MODELS_REGISTRY_OFFLINE": "1",
-            "MODELS_REGISTRY_CACHE_DIR": str(Path(tmp) / "cache"),
-            "MODELS_REGISTRY_STATE_DIR": str(Path(tmp) / "state"),
-            "OPENAI_API_KEY": "bench",
-            "ANTHROPIC_API_KEY": "bench",
-        }
+        env = {**os.environ, **registry_env(Path(tmp), "OPENAI_API_KEY", "ANTHROPIC_API_KEY")}
         ours_port, bare_port = free_port(), free_port()
         with ours_http(env, ours_port) as ours, bare_http(env, bare_port) as bare:
             ours_url, bare_url = f"http://127.0.0.1:{ours_port}/mcp", f"http://127.0.0.1:{bare_port}/mcp"
@@ -65,7 +58,7 @@ def measure(rounds: int = 3, seconds: float = 5.0) -> list[Figure]:
             for _ in range(rounds):
                 b.append(anyio.run(_requests_per_second, bare_url, seconds))
                 a.append(anyio.run(_requests_per_second, ours_url, seconds))
-            memory = ([rss_mb(ours.pid)], [rss_mb(bare.pid)])
+            memory = ([memory_mib(ours.pid)[0]], [memory_mib(bare.pid)[0]])
     return [
         Figure(
             f"streamable HTTP: list_providers at concurrency {CONCURRENCY}",

@@ -29,13 +29,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import shlex
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -48,15 +46,13 @@ from typing import Any
 import anyio
 import httpx2
 import orjson
-import uvicorn
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from models_registry.sources import load_snapshot
+
+from ._servers import Upstream, free_port, memory_mib, upstream
+from ._timing import machine
 
 SECTION = "load"
 API_KEYS = {"OPENAI_API_KEY": "load-test", "ANTHROPIC_API_KEY": "load-test", "GEMINI_API_KEY": "load-test"}
@@ -65,46 +61,6 @@ MODES = ("legacy", "auto")  # client n speaks MODES[n % 2]: the initialize hands
 
 
 # --- the models.dev stand-in -------------------------------------------------------------------
-
-
-class Upstream:
-    """Serves one catalog with an ETag at /api.json on 127.0.0.1 (304 to a matching If-None-Match)."""
-
-    def __init__(self, body: bytes, etag: str):
-        self.current = (body, etag)  # swapped as one tuple: a request never sees one body with the other ETag
-        self.fetches: list[str] = []  # the ETag of each 200 sent
-        self.url = ""
-
-    def serve(self, body: bytes, etag: str) -> None:
-        self.current = (body, etag)
-
-    async def endpoint(self, request: Request) -> Response:
-        body, etag = self.current
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers={"ETag": etag})
-        self.fetches.append(etag)
-        return Response(body, media_type="application/json", headers={"ETag": etag})
-
-
-@contextmanager
-def serve_upstream(upstream: Upstream) -> Iterator[Upstream]:
-    app = Starlette(routes=[Route("/api.json", upstream.endpoint)])
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the catalog stand-in did not start")
-        time.sleep(0.01)
-    upstream.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}/api.json"
-    try:
-        yield upstream
-    finally:
-        server.should_exit = server.force_exit = True
-        thread.join(5)
 
 
 @dataclass(frozen=True)
@@ -133,12 +89,6 @@ def make_catalogs() -> Catalogs:
 
 
 # --- the server under load ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(tmp: Path, url: str) -> dict[str, str]:
@@ -200,16 +150,6 @@ def serve_registry(tmp: Path, url: str) -> Iterator[tuple[str, subprocess.Popen[
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def rss_mib(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MiB: its resident memory now, and the peak."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024  # kB
-    return fields["VmRSS"], fields["VmHWM"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -481,7 +421,7 @@ async def _look_after(url: str, catalogs: Catalogs) -> dict[str, Any]:
 
 
 async def _load(
-    url: str, upstream: Upstream, catalogs: Catalogs, clients: int, seconds: float
+    url: str, stand_in: Upstream, catalogs: Catalogs, clients: int, seconds: float
 ) -> tuple[Stats, Swap, float]:
     stats, swap = Stats(), Swap()
     start = time.monotonic()
@@ -489,7 +429,7 @@ async def _load(
         for n in range(clients):
             tg.start_soon(_client, n, url, start + seconds, stats, swap)
         await anyio.sleep(seconds / 2)
-        upstream.serve(catalogs.after, AFTER_ETAG)
+        stand_in.serve(catalogs.after, AFTER_ETAG)
         swap.requested_at = time.monotonic() - start
         swap.requested.set()
     return stats, swap, time.monotonic() - start
@@ -503,17 +443,17 @@ def run_load(
     loadavg = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory(prefix="models-registry-load-") as tmp,
-        serve_upstream(Upstream(catalogs.before, BEFORE_ETAG)) as upstream,
-        serve_registry(Path(tmp), upstream.url) as (url, proc),
+        upstream(catalogs.before, BEFORE_ETAG) as stand_in,
+        serve_registry(Path(tmp), stand_in.url) as (url, proc),
     ):
-        progress(f"server pid {proc.pid} at {url}; waiting for its first fetch of {upstream.url}")
+        progress(f"server pid {proc.pid} at {url}; waiting for its first fetch of {stand_in.url}")
         anyio.run(_wait_for_first_fetch, url)
-        rss_before = rss_mib(proc.pid)[0]
+        rss_before = memory_mib(proc.pid)[0]
         progress(f"{clients} clients for {seconds:g} s; the catalog swaps at {seconds / 2:g} s")
         cpu = cpu_seconds(proc.pid), time.process_time()
-        stats, swap, elapsed = anyio.run(_load, url, upstream, catalogs, clients, seconds)
+        stats, swap, elapsed = anyio.run(_load, url, stand_in, catalogs, clients, seconds)
         server_cpu, clients_cpu = cpu_seconds(proc.pid) - cpu[0], time.process_time() - cpu[1]
-        rss_after, rss_peak = rss_mib(proc.pid)
+        rss_after, rss_peak = memory_mib(proc.pid)
         visible = anyio.run(_look_after, url, catalogs)
     return LoadResult(
         clients,
@@ -529,7 +469,7 @@ def run_load(
         loadavg,
         server_cpu,
         clients_cpu,
-        list(upstream.fetches),
+        list(stand_in.fetches),
     )
 
 
@@ -584,13 +524,6 @@ def summary(result: LoadResult) -> str:
         f"{result.errors} errors; catalog {swapped}; server RSS {result.rss_before:.0f} MiB before, "
         f"{result.rss_after:.0f} MiB after (peak {result.rss_peak:.0f} MiB); in {result.elapsed:.0f} s the server "
         f"used {result.server_cpu:.1f} CPU-s and the clients {result.clients_cpu:.1f} CPU-s"
-    )
-
-
-def machine() -> str:
-    return (
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
     )
 
 

@@ -24,9 +24,9 @@ import anyio
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 
+from ._servers import BARE_SERVER, registry_env
 from ._timing import Figure, print_table
 
-BARE_SERVER = Path(__file__).with_name("_bare_server.py")
 CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "recommend": ("recommend_model", {"task": "review pull requests with screenshots", "limit": 5}),
     "list_models": ("list_models", {"capabilities": ["tool_call"], "min_context": 128_000, "limit": 20}),
@@ -37,17 +37,6 @@ GAP = (
     "against the tool's output schema with jsonschema (the baseline's schema is a bare object); the "
     "ranking itself is ~0.25 ms over rows built once per catalog."
 )
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    return {
-        "MODELS_REGISTRY_OFFLINE": "1",
-        "MODELS_REGISTRY_CACHE_DIR": str(tmp / "cache"),
-        "MODELS_REGISTRY_STATE_DIR": str(tmp / "state"),
-        "OPENAI_API_KEY": "bench",
-        "ANTHROPIC_API_KEY": "bench",
-        "OPENROUTER_API_KEY": "bench",
-    }
 
 
 async def _timed(client: Client, tool: str, arguments: dict[str, Any]) -> float:
@@ -61,7 +50,7 @@ async def _timed(client: Client, tool: str, arguments: dict[str, Any]) -> float:
 
 async def _measure(calls: int) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
-        env = _env(Path(tmp))
+        env = registry_env(Path(tmp), "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
         ours = StdioServerParameters(command=sys.executable, args=["-m", "models_registry", "serve"], env=env, cwd=tmp)
         bare = StdioServerParameters(command=sys.executable, args=[str(BARE_SERVER)], env=env, cwd=tmp)
         async with Client(ours) as candidate, Client(bare) as baseline:

@@ -21,7 +21,7 @@ import anyio
 from mcp.client import Client
 from mcp.client.stdio import StdioServerParameters
 
-from ._servers import SilentServer
+from ._servers import SilentServer, registry_env
 from ._timing import Figure, alternate, print_table
 
 CALLS = 10
@@ -47,13 +47,9 @@ def measure(runs: int = 8) -> list[Figure]:
     silent = SilentServer()
     try:
         with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
-            base = {
-                "MODELS_REGISTRY_CACHE_DIR": str(Path(tmp) / "cache"),
-                "MODELS_REGISTRY_STATE_DIR": str(Path(tmp) / "state"),
-                "OPENAI_API_KEY": "bench",
-            }
-            stalled = {**base, "MODELS_REGISTRY_URL": silent.url}  # the snapshot is stale: a refresh starts at once
-            offline = {**base, "MODELS_REGISTRY_OFFLINE": "1"}
+            offline = registry_env(Path(tmp), "OPENAI_API_KEY")
+            # Online against the silent URL (an empty variable is unset); the snapshot is stale, so a refresh starts.
+            stalled = {**offline, "MODELS_REGISTRY_OFFLINE": "", "MODELS_REGISTRY_URL": silent.url}
             args = ["-m", "models_registry", "serve"]
             times: tuple[list[float], ...] = ([], [], [], [])
             alternate(
