@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +37,23 @@ def _credential_variables() -> set[str]:
 
 CREDENTIAL_VARIABLES = sorted(_credential_variables())
 _PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]
+
+
+TOOLS = {"list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default", "refresh_catalog"}
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a server subprocess to bind)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def json_from_child(command: list[str], cwd: Path) -> dict:
+    """Run a child process that prints JSON as its last line; its answer, or the test fails with its stderr."""
+    proc = subprocess.run(command, cwd=cwd, check=False, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,7 +8,6 @@ the small-model default; an MCP client then reads that default back from the sam
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pytest
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from .conftest import MINI_CATALOG
+from .conftest import MINI_CATALOG, free_port
 
 ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "tests" / "browser" / "picker.mjs"
@@ -37,12 +36,6 @@ MISSING = [
 if MISSING and os.environ.get("MODELS_REGISTRY_CI"):  # .ci/run installed them: missing means a broken install
     raise RuntimeError(f"browser test prerequisites missing in CI: {', '.join(MISSING)}")
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (.ci/run installs them)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

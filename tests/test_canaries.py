@@ -53,20 +53,11 @@ import models_registry
 from models_registry.cli import build_parser
 from models_registry.sources import snapshot_dir
 
-from .conftest import CREDENTIAL_VARIABLES, Upstream, _serve_in_thread, _TruncatingApp
+from .conftest import CREDENTIAL_VARIABLES, TOOLS, Upstream, _serve_in_thread, _TruncatingApp, free_port
 
 MARK = "sekrit-canary-"  # every canary starts with it; nothing else in the catalog or the paths does
 SECTION = "canaries"
 PYTHON = sys.executable
-TOOLS = {
-    "list_providers",
-    "list_models",
-    "get_model",
-    "recommend_model",
-    "set_default",
-    "get_default",
-    "refresh_catalog",
-}
 # Read from the env_file only (removed from the process environment): single-key providers, one
 # half of a joint group (azure also needs AZURE_RESOURCE_NAME, set in the process), and the key of
 # the config's custom provider.
@@ -580,12 +571,6 @@ class TeeTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _wait_for_port(port: int, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60  # a safety net only
     while True:
@@ -723,7 +708,7 @@ async def raw_requests(base: str, world: World, raw: Surface) -> None:
 def http_surfaces(world: World, stdio_surface: Surface) -> tuple[Surface, Surface]:
     """(responses the SDK client read, raw requests) from one `serve --transport streamable-http -v`."""
     sdk, raw = Surface(), Surface()
-    port = _free_port()
+    port = free_port()
     out, err = world.root / "captures" / "http.stdout", world.root / "captures" / "http.stderr"
     args = [
         PYTHON,
@@ -966,7 +951,7 @@ def cli_surface(world: World, http_surfaces: Any) -> Surface:
         ),
     ]
     if ("ui",) in _commands():  # the picker command, when this version has it: a server, like serve
-        stateful.append((0, ("-v", "ui", "--port", str(_free_port())), {}))
+        stateful.append((0, ("-v", "ui", "--port", str(free_port())), {}))
     with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
         runs = list(pool.map(lambda item: (item[0], run_cli(world, *item[1], **item[2])), read_only))
     runs += [

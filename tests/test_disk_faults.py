@@ -41,7 +41,7 @@ from models_registry.registry import Registry
 from models_registry.settings import Settings
 from models_registry.sources import CatalogCache
 
-from .conftest import MINI_CATALOG
+from .conftest import MINI_CATALOG, json_from_child
 
 pytestmark = pytest.mark.anyio
 
@@ -229,28 +229,8 @@ def exercise_in_child(
         {"workdir": str(workdir), "url": url, "where": where, "staged": str(staged) if staged else None}
     )
     code = "import sys; from tests.test_disk_faults import child_main; child_main(sys.argv[1])"
-    proc = subprocess.run(
-        [
-            "unshare",
-            "-rm",
-            "sh",
-            "-c",
-            _MOUNTS[mount],
-            "sh",
-            str(workdir / where),
-            sys.executable,
-            "-c",
-            code,
-            spec,
-        ],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    command = ["unshare", "-rm", "sh", "-c", _MOUNTS[mount], "sh", str(workdir / where)]
+    return json_from_child([*command, sys.executable, "-c", code, spec], ROOT)
 
 
 def _enospc_under(directory: Path):

@@ -45,7 +45,8 @@ from models_registry.registry import Registry
 from models_registry.settings import Settings
 from models_registry.sources import CatalogCache, FetchLimits, load_snapshot
 
-from .conftest import MINI_CATALOG, Upstream, _TruncatingApp
+from .conftest import MINI_CATALOG, Upstream, _TruncatingApp, json_from_child
+from .test_refresh import shrunk
 
 pytestmark = pytest.mark.anyio
 
@@ -98,15 +99,6 @@ class Site:
             self._server.should_exit = self._server.force_exit = True
             self._thread.join(5)
             self._server = None
-
-
-def shrunk(fraction: float) -> bytes:
-    """mini-api.json keeping only the first `fraction` of its models (providers stay, emptied)."""
-    raw = json.loads(MINI_CATALOG.read_text())
-    models = [(p, m) for p in raw for m in raw[p]["models"]]
-    for provider_id, model_id in models[int(len(models) * fraction) :]:
-        del raw[provider_id]["models"][model_id]
-    return orjson.dumps(raw)
 
 
 def poisoned() -> bytes:
@@ -382,30 +374,8 @@ def run_dns_cell_in_child(state: str, tmp_path: Path) -> dict[str, str]:
     hosts = tmp_path / "hosts"
     hosts.write_text(_hosts(True))
     code = "import sys; from tests.test_fault_matrix import dns_child_main; dns_child_main(*sys.argv[1:])"
-    proc = subprocess.run(
-        [
-            "unshare",
-            "-rnm",
-            "sh",
-            "-c",
-            _NAMESPACE_SCRIPT,
-            "sh",
-            str(hosts),
-            sys.executable,
-            "-c",
-            code,
-            state,
-            str(tmp_path / "cell"),
-            str(hosts),
-        ],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    command = ["unshare", "-rnm", "sh", "-c", _NAMESPACE_SCRIPT, "sh", str(hosts)]
+    return json_from_child([*command, sys.executable, "-c", code, state, str(tmp_path / "cell"), str(hosts)], ROOT)
 
 
 # --- the matrix -------------------------------------------------------------------------------------

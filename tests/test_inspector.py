@@ -24,20 +24,12 @@ from typing import Any
 
 import pytest
 
+from .conftest import MINI_CATALOG, TOOLS
+
 ROOT = Path(__file__).parent.parent
 INSPECTOR = ROOT / "node_modules" / ".bin" / ("mcp-inspector.cmd" if os.name == "nt" else "mcp-inspector")
-MINI_CATALOG = ROOT / "tests" / "data" / "mini-api.json"
 CANARY = "sk-inspector-canary"
 TIMEOUT = 90
-TOOLS = {
-    "list_providers",
-    "list_models",
-    "get_model",
-    "recommend_model",
-    "set_default",
-    "get_default",
-    "refresh_catalog",
-}
 HAIKU = "openrouter/anthropic/claude-haiku-4.5"
 
 if not INSPECTOR.exists() or shutil.which("node") is None:

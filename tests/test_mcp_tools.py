@@ -12,11 +12,10 @@ from models_registry.mcp_server import build_server
 from models_registry.registry import Registry
 from models_registry.settings import Settings
 
-from .conftest import MINI_CATALOG
+from .conftest import MINI_CATALOG, TOOLS
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default", "refresh_catalog"}
 
 
 @pytest.fixture(params=["auto", "legacy"])

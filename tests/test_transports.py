@@ -17,7 +17,7 @@ from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from .conftest import MINI_CATALOG
+from .conftest import MINI_CATALOG, free_port
 
 SERVE = [sys.executable, "-m", "models_registry"]
 
@@ -31,12 +31,6 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "OPENAI_API_KEY": "sk-transport-canary",
         **extra,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
