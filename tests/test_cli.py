@@ -77,7 +77,10 @@ def test_recommend_json_applies_task_hints_and_only_offers_callable_models(capsy
     monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
     monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
     out = run_json(capsys, "recommend", "describe screenshots", "-n", "2")
-    assert [h["effect"] for h in out["applied_hints"]] == ["input_modalities += image"]
+    assert [h["effect"] for h in out["applied_hints"]] == [
+        "category = vision (ranks by the vision column)",
+        "input_modalities += image",
+    ]
     assert [r["rank"] for r in out["recommendations"]] == [1, 2]
     assert all(r["model"].startswith("anthropic/") and r["available"] for r in out["recommendations"])
 
@@ -87,7 +90,7 @@ def test_recommend_human_output_explains_and_fails_clearly_when_nothing_fits(cap
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     assert main(["recommend", "--optimize", "cost", "-c", "reasoning"]) == 0
     out = capsys.readouterr().out
-    assert "1. openai/" in out and "quality proxy" in out and "not a benchmark" in out
+    assert "1. openai/" in out and "score" in out and "LM Arena's rating scale" in out
     assert main(["recommend", "--max-input-cost", "0.0001"]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("Error: Nothing fits: 'input price over 0.0001 or unknown' removed the last candidates.")

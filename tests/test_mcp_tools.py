@@ -110,15 +110,15 @@ async def test_recommend_model_picks_only_callable_models(tmp_path, mode):
         result = await call(client, "recommend_model", capabilities=["tool_call"], input_modalities=["image"])
     picks = result.structured_content["recommendations"]
     assert picks and all(p["model"].startswith("openai/") and "tool_call" in p["capabilities"] for p in picks)
-    assert "proxy" in result.content[0].text
+    assert "LM Arena's rating scale" in result.content[0].text
 
 
 async def test_recommend_model_turns_task_words_into_requirements_and_says_so(tmp_path, mode):
     async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
         result = await call(client, "recommend_model", task="read PDFs cheaply")
     data = result.structured_content
-    assert {h["effect"] for h in data["applied_hints"]} == {"input_modalities += pdf", "optimize = cost"}
-    assert "Task hint 'pdfs': input_modalities += pdf" in result.content[0].text
+    assert {h["effect"] for h in data["applied_hints"]} == {"prefer pdf (ranks higher, excludes nothing)", "optimize = cost"}
+    assert "Task hint 'pdfs': prefer pdf (ranks higher, excludes nothing)" in result.content[0].text
     assert data["catalog_source"] == "file" and data["catalog"].startswith("file catalog")
     prices = [p["input_cost"] for p in data["recommendations"]]
     assert prices == sorted(prices)

@@ -14,6 +14,7 @@ import gc
 import io
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -26,8 +27,7 @@ from pydantic import BaseModel
 
 from . import __version__
 from .catalog import CatalogError
-from .labs import extract_lab_data
-from .recommend import MODALITIES, OPTIMIZE_MODES, RecommendRequest
+from .recommend import KINDS, MODALITIES, OPTIMIZE_MODES, RecommendRequest
 from .registry import CAPABILITIES, DefaultInfo, ModelEntry, ProviderInfo, Registry, UnknownModelError
 from .settings import DEFAULT_URL, Settings
 from .sources import (
@@ -207,6 +207,7 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
             max_input_cost=args.max_input_cost,
             query=args.query,
             include_deprecated=args.include_deprecated,
+            kind=args.kind,
         )
     except (ValueError, LookupError) as exc:
         raise CliError(str(exc).strip("'\"")) from None
@@ -231,6 +232,8 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
 def _model_row(entry: ModelEntry) -> list[Any]:
     model = entry.model
     badges = [label for field, label in BADGES.items() if getattr(model, field)]
+    if entry.kind != "chat":
+        badges.insert(0, entry.kind)
     if model.status:
         badges.append(model.status)
     cost = model.cost
@@ -415,9 +418,6 @@ def cmd_ui(args: argparse.Namespace) -> None:
     cmd_serve(args)
 
 
-LAB_CATALOG_URL = "https://models.dev/catalog.json"
-
-
 def _read_source(source: str) -> bytes:
     """A file's bytes, or a URL's body fetched with the catalog fetch's limits."""
     if Path(source).exists():
@@ -431,13 +431,16 @@ def _read_source(source: str) -> bytes:
 def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
     """Pick a model for a task: ranked, explained, only among models you can call.
 
-    Words in TASK ("code", "vision", "pdf", "long document", "cheap", ...) become
-    requirements; the options add explicit ones. See the README's ranking section.
+    Words in TASK choose the kind of model ("embeddings", "transcribe", "generate
+    images"), the category that ranks it ("coding", "summarise", "screenshots"), what
+    it cannot do without ("500-page", "agent") and where to sit on price ("cheap",
+    "best"); the options add explicit needs. See the README's ranking section.
 
     Example: models-registry recommend "summarise long PDFs cheaply" --json
     """
     request = RecommendRequest(
         task=args.task,
+        kind=args.kind,
         capabilities=tuple(args.capability),
         input_modalities=tuple(args.input_modality),
         output_modalities=tuple(args.output_modality),
@@ -465,11 +468,12 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
     if not result.recommendations:
         raise CliError(result.message or "nothing fits")
     rows = [
-        [str(r.rank), r.model, f"{r.score:.2f}", _price(r.input_cost), _price(r.output_cost), f"{r.context:,}",
-         "" if r.available else "no key"]
+        [str(r.rank), r.model, f"{r.score:.0f} ±{r.score_uncertainty:.0f} {r.score_basis}", _price(r.input_cost),
+         _price(r.output_cost), f"{r.context:,}", "" if r.available else "no key"]
         for r in result.recommendations
     ]
-    _print_table(["#", "model", "quality", "in $/1M", "out $/1M", "context", ""], {"": rows})
+    print(f"{result.kind} models for a {result.category} task:")
+    _print_table(["#", "model", "score", "in $/1M", "out $/1M", "context", ""], {"": rows})
     for r in result.recommendations:
         print(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))
         if r.also_available_via:
@@ -478,33 +482,69 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
 
 
 def cmd_snapshot_update(args: argparse.Namespace) -> None:
-    """Maintainers: rebuild the bundled snapshot/ from a URL or a file.
+    """Maintainers: rebuild the bundled snapshot/ from a URL or a file, and its quality table.
 
-    Example: models-registry snapshot update --from https://models.dev/api.json
-             --benchmarks-from https://models.dev/catalog.json
+    --quality-from rebuilds snapshot/quality.json from the public leaderboards: 'live' fetches
+    them from their URLs, a directory reads copies named as the sources publish them
+    (lmarena-leaderboard-text-*.json, -vision-*, -image-*, aider-polyglot-*.yml,
+    models.dev-catalog-*.json), dated by the YYYY-MM-DD in their names.
+
+    Example: models-registry snapshot update --from https://models.dev/api.json --quality-from live
     """
     data = _read_source(args.source)
     source_url = redact_url((args.source_url or DEFAULT_URL) if Path(args.source).exists() else args.source)
     on = args.date or datetime.now(UTC).date()
-    lab_data = None
-    if args.benchmarks_from:
-        try:
-            from_file = Path(args.benchmarks_from).exists()  # a copy of models.dev's, as with --from
-            lab_data = extract_lab_data(
-                _read_source(args.benchmarks_from),
-                source=LAB_CATALOG_URL if from_file else args.benchmarks_from,
-                date=on.isoformat(),
-            )
-        except ValueError as exc:
-            raise CliError(f"not a usable catalog.json: {exc}") from None
+    quality = _quality_table(args.quality_from, args.benchmarks_from, on) if args.quality_from else None
     try:
-        meta = write_snapshot(data, source_url=source_url, on=on, directory=args.dir, lab_data=lab_data)
+        meta = write_snapshot(data, source_url=source_url, on=on, directory=args.dir, quality=quality)
     except CatalogError as exc:
         raise CliError(f"not a usable catalog: {exc}") from None
     if args.json:
-        _print_json(meta)
+        sources = [s.to_json() for s in quality.sources] if quality else []
+        _print_json({**meta.model_dump(mode="json"), "quality_sources": sources})
+        return
+    print(f"snapshot of {meta.date}: {meta.providers} providers, {meta.models} models, sha256 {meta.sha256[:12]}…")
+    if quality:
+        print(f"quality table: {len(quality.models)} models from {quality.dates()}")
+
+
+# Source id -> how its copy is named in a directory (the names the sources publish under, plus a date).
+_QUALITY_FILES = {
+    "lmarena-text": "lmarena-leaderboard-text",
+    "lmarena-vision": "lmarena-leaderboard-vision",
+    "lmarena-image": "lmarena-leaderboard-image",
+    "aider-polyglot": "aider-polyglot",
+    "models-dev": "models.dev-catalog",
+}
+
+
+def _quality_table(source: str, benchmarks_from: str | None, on: date) -> Any:
+    """The quality table from the sources' live URLs ('live') or from copies in a directory."""
+    from .recommend.quality_sources import DEFAULT_URLS, QualityInputs, build_quality_table
+
+    inputs = QualityInputs(data={}, dates={}, urls=dict(DEFAULT_URLS))
+    if source == "live":
+        for source_id, url in DEFAULT_URLS.items():
+            inputs.data[source_id], inputs.dates[source_id] = _read_source(url), on.isoformat()
     else:
-        print(f"snapshot of {meta.date}: {meta.providers} providers, {meta.models} models, sha256 {meta.sha256[:12]}…")
+        directory = Path(source)
+        if not directory.is_dir():
+            raise CliError(f"--quality-from: {source} is neither 'live' nor a directory")
+        for source_id, prefix in _QUALITY_FILES.items():
+            if found := sorted(directory.glob(f"{prefix}*")):
+                inputs.data[source_id] = found[-1].read_bytes()
+                dated = re.search(r"\d{4}-\d{2}-\d{2}", found[-1].name)
+                inputs.dates[source_id] = dated.group(0) if dated else on.isoformat()
+    if benchmarks_from:
+        inputs.data["models-dev"] = _read_source(benchmarks_from)
+        dated = re.search(r"\d{4}-\d{2}-\d{2}", Path(benchmarks_from).name)
+        inputs.dates["models-dev"] = dated.group(0) if dated else on.isoformat()
+    if "lmarena-text" not in inputs.data:
+        raise CliError(f"--quality-from: no lmarena-leaderboard-text*.json in {source}; it is the scale")
+    try:
+        return build_quality_table(inputs, built=on.isoformat())
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CliError(f"could not build the quality table: {type(exc).__name__}: {exc}") from None
 
 
 # --- parser ------------------------------------------------------------------------------------
@@ -546,12 +586,14 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--max-input-cost", type=float, help="maximum input price, USD per 1M tokens")
     models.add_argument("--query", "-q", help="words that must appear in the id, name or family")
     models.add_argument("--include-deprecated", action="store_true", help="include deprecated models")
+    models.add_argument("--kind", "-k", choices=KINDS, help="only this kind, e.g. embedding")
     models.add_argument("--limit", type=int, default=50, help="rows to show (0 for all; default 50)")
 
     add("show", cmd_show).add_argument("model", help="provider/model, e.g. openai/gpt-5")
 
     rec = add("recommend", cmd_recommend)
     rec.add_argument("task", nargs="?", help="what the model is for, in words, e.g. 'summarise long PDFs cheaply'")
+    rec.add_argument("--kind", "-k", choices=KINDS, help="the kind of model (default: from the task, else chat)")
     rec.add_argument("--capability", "-c", action="append", default=[], choices=CAPABILITIES, help="required; repeatable")
     rec.add_argument("--input-modality", "-m", action="append", default=[], choices=MODALITIES, help="required; repeatable")
     rec.add_argument("--output-modality", action="append", default=[], choices=MODALITIES, help="required; repeatable")
@@ -610,7 +652,10 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument("--date", type=date.fromisoformat, help="the catalog's date (default: today)")
     update.add_argument("--source-url", help="with a file: the URL it was taken from")
     update.add_argument(
-        "--benchmarks-from", help="URL or file of models.dev's catalog.json (labs, benchmarks); default: keep the current"
+        "--quality-from", help="'live' or a directory of leaderboard copies: rebuild quality.json (default: keep it)"
+    )
+    update.add_argument(
+        "--benchmarks-from", help="with --quality-from: URL or file of models.dev's catalog.json (labs, benchmarks)"
     )
     update.add_argument("--dir", type=Path, help="where to write (default: the source tree's snapshot/)")
     update.add_argument("--json", action="store_true", help="output as JSON")

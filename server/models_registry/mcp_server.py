@@ -39,6 +39,7 @@ from pydantic import BaseModel, Field
 
 from . import __version__
 from .recommend import AbsentInteger, AbsentNumber, AbsentText, Optimize, RecommendRequest, RecommendResult
+from .recommend.kinds import Kind
 from .registry import (
     CAPABILITIES,
     DefaultInfo,
@@ -85,6 +86,7 @@ class ProvidersResult(BaseModel):
 class ModelItem(BaseModel):
     model: str = Field(description="'provider/model'.")
     name: str
+    kind: str = Field(description="What the model is for: chat, embedding, image-generation, speech-to-text, ...")
     available: bool
     capabilities: list[str]
     input_modalities: list[str]
@@ -105,6 +107,7 @@ class ModelsResult(BaseModel):
 class ModelDetail(BaseModel):
     model: str
     provider_name: str
+    kind: str = Field(description="What the model is for: chat, embedding, image-generation, speech-to-text, ...")
     available: bool
     credentials: Any = Field(description="The provider's credential status (variable names only).")
     api: str | None = Field(description="Base URL (the model's override, else the provider's).")
@@ -137,6 +140,7 @@ def _model_item(entry: ModelEntry) -> ModelItem:
     return ModelItem(
         model=entry.ref,
         name=m.name,
+        kind=entry.kind,
         available=entry.available,
         capabilities=[c for c in CAPABILITIES if getattr(m, c)],
         input_modalities=m.modalities.input,
@@ -257,6 +261,7 @@ def build_server(registry: Registry) -> MCPServer:
         max_input_cost: Annotated[float | None, Field(ge=0, description="Max input price, USD per 1M tokens.")] = None,
         query: Annotated[str | None, Field(max_length=200, description="Words in id, name or family, e.g. 'claude sonnet'.")] = None,
         include_deprecated: Annotated[bool, Field(description="Include deprecated models.")] = False,
+        kind: Annotated[Kind | None, Field(description="Only this kind, e.g. 'embedding' or 'chat'.")] = None,
         limit: Annotated[int, Field(ge=1, le=500, description="Page size.")] = 50,
         offset: Annotated[int, Field(ge=0, description="Models to skip (from next_offset).")] = 0,
     ) -> Annotated[CallToolResult, ModelsResult]:
@@ -270,6 +275,7 @@ def build_server(registry: Registry) -> MCPServer:
                 max_input_cost=max_input_cost,
                 query=query,
                 include_deprecated=include_deprecated,
+                kind=kind,
             )
         except (ValueError, LookupError) as exc:
             raise ToolError(str(exc).strip("\"'")) from None
@@ -310,6 +316,7 @@ def build_server(registry: Registry) -> MCPServer:
         detail = ModelDetail(
             model=entry.ref,
             provider_name=entry.provider_name,
+            kind=entry.kind,
             available=entry.available,
             credentials=creds.model_dump(),
             api=(override.api if override and override.api else provider.api),
@@ -319,21 +326,25 @@ def build_server(registry: Registry) -> MCPServer:
         m = entry.model
         cost = f"${m.cost.input:g} in / ${m.cost.output:g} out per 1M" if m.cost and m.cost.input is not None and m.cost.output is not None else "price unknown"
         state = "callable now" if entry.available else f"not callable: set {' + '.join(creds.missing)}"
-        text = f"{entry.ref} ({m.name}): context {m.limit.context:,}, output {m.limit.output:,}, {cost}; {state}."
+        text = f"{entry.ref} ({m.name}, {entry.kind}): context {m.limit.context:,}, output {m.limit.output:,}, {cost}; {state}."
         return _reply(text, detail)
 
     @server.tool(
         annotations=READ_ONLY,
         meta=PICKER_META,
         description=(
-            "Pick a model for a task, offline and only among models you can call. Give a task in words "
-            "and/or explicit needs (capabilities, modalities, context, price caps); returns ranked picks with "
-            "reasons, prices and an estimated cost, plus what was excluded and why. Quality is a proxy "
-            "(recency, reasoning flag, tier words), not a benchmark."
+            "Pick a model for a task, offline and only among models you can call. Give the task in words "
+            "('cheap classifier for support tickets', 'coding agent', 'text embeddings for retrieval', "
+            "'transcribe meetings') and/or explicit needs (kind, capabilities, modalities, context, price caps). "
+            "Returns one pick per model at the offering to call, ranked, each with a score on LM Arena's rating "
+            "scale for the task's category (measured, fitted, or estimated from a measured older version: see "
+            "score_basis), reasons, prices, an estimated cost and the other providers serving it; plus what the "
+            "task's words were taken to mean and what was excluded. The first pick is the one to use."
         ),
     )
     async def recommend_model(
         task: Annotated[str | None, Field(max_length=2000, description="What the model is for, e.g. 'summarise long PDFs cheaply'.")] = None,
+        kind: Annotated[Kind | None, Field(description="The kind of model; default: from the task's words, else chat.")] = None,
         capabilities: Annotated[list[Capability], Field(description="Required, e.g. ['tool_call'].")] = [],  # noqa: B006
         input_modalities: Annotated[list[Modality], Field(description="Required inputs, e.g. ['image'].")] = [],  # noqa: B006
         output_modalities: Annotated[list[Modality], Field(description="Required outputs.")] = [],  # noqa: B006
@@ -341,8 +352,8 @@ def build_server(registry: Registry) -> MCPServer:
         min_output: Annotated[int, Field(ge=0, description="Minimum output limit in tokens.")] = 0,
         max_input_cost: Annotated[float | None, Field(ge=0, description="USD per 1M input tokens.")] = None,
         max_output_cost: Annotated[float | None, Field(ge=0, description="USD per 1M output tokens.")] = None,
-        expected_input_tokens: Annotated[int | None, Field(ge=0, description="For the cost estimate.")] = None,
-        expected_output_tokens: Annotated[int | None, Field(ge=0, description="For the cost estimate.")] = None,
+        expected_input_tokens: Annotated[int | None, Field(ge=0, le=10**9, description="For the cost estimate.")] = None,
+        expected_output_tokens: Annotated[int | None, Field(ge=0, le=10**9, description="For the cost estimate.")] = None,
         optimize: Annotated[Optimize, Field(description="balanced | cost | capability | context.")] = "balanced",
         providers: Annotated[list[str] | None, Field(description="Only these provider ids.")] = None,
         available_only: Annotated[bool, Field(description="Only providers with credentials.")] = True,
@@ -351,6 +362,7 @@ def build_server(registry: Registry) -> MCPServer:
     ) -> Annotated[CallToolResult, RecommendResult]:
         request = RecommendRequest(
             task=task,
+            kind=kind,
             capabilities=tuple(capabilities),
             input_modalities=tuple(input_modalities),
             output_modalities=tuple(output_modalities),
@@ -373,7 +385,7 @@ def build_server(registry: Registry) -> MCPServer:
         lines = [f"Task hint {h.hint!r}: {h.effect}." for h in result.applied_hints]
         if not result.recommendations:
             return _reply("\n".join([*lines, result.message or "Nothing fits."]), result, exclude_none=True)
-        lines.append(f"Top {len(result.recommendations)} of {result.considered} models considered ({result.catalog}):")
+        lines.append(f"{len(result.recommendations)} {result.kind} pick(s) for a {result.category} task ({result.catalog}):")
         for r in result.recommendations:
             via = f" Also via {', '.join(r.also_available_via[:3])}." if r.also_available_via else ""
             lines.append(f"{r.rank}. {r.model}: {'; '.join(r.reasons)}.{via}")

@@ -36,9 +36,17 @@ from .credentials import (
     set_variables,
     url_placeholders,
 )
-from .labs import LabData
 from .preferences import ROLE_PATTERN, DefaultsStore
-from .recommend import Candidate, RecommendRequest, RecommendResult, build_candidates, recommend
+from .recommend import (
+    KINDS,
+    CandidateTable,
+    QualityTable,
+    RecommendRequest,
+    RecommendResult,
+    build_candidates,
+    kind_of,
+    recommend,
+)
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -54,7 +62,7 @@ from .sources import (
     check_plausible,
     fetch_catalog,
     load_initial,
-    load_lab_data,
+    load_quality_table,
     os_error_text,
     redact_url,
 )
@@ -202,6 +210,7 @@ class ModelEntry(BaseModel):
     provider_id: str
     provider_name: str
     available: bool
+    kind: str = Field("chat", description="What the model is for: chat, embedding, image-generation, speech-to-text, ...")
     model: Model
 
 
@@ -273,8 +282,9 @@ class Registry:
         self._defaults = DefaultsStore(self.settings.state_dir)
         self._running = 0
         self._loop_lock: anyio.Lock | None = None  # one background refresh loop across running() blocks
-        self._candidates: tuple[Catalog, list[Candidate]] | None = None  # recommend's rows, per catalog
-        self._labs: LabData | None = None
+        self._candidates: tuple[Catalog, CandidateTable] | None = None  # recommend's rows, per catalog
+        self._quality: QualityTable | None = None
+        self._kind_cache: tuple[Catalog | None, dict[str, dict[str, str]]] = (None, {})
         self._rule_cache: tuple[Catalog, dict[str, CredentialRule]] | None = None
         self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
 
@@ -468,6 +478,7 @@ class Registry:
         max_input_cost: float | None = None,
         query: str | None = None,
         include_deprecated: bool = False,
+        kind: str | None = None,
     ) -> list[ModelEntry]:
         """Models matching every filter, by provider then model id.
 
@@ -476,6 +487,8 @@ class Registry:
         capabilities = list(capabilities)
         if unknown := [c for c in capabilities if c not in CAPABILITIES]:
             raise ValueError(f"unknown capability {unknown[0]!r}; allowed: {', '.join(CAPABILITIES)}")
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}; allowed: {', '.join(KINDS)}")
         modalities = list(input_modalities)
         words = (query or "").lower().split()
         if provider:
@@ -488,6 +501,7 @@ class Registry:
             if available_only and not available:
                 continue  # before building typed objects: most providers are skipped here
             prov = self.catalog.provider(provider_id)
+            kinds = self._kinds(provider_id)
             for model in prov.models.values():
                 if not include_deprecated and model.status == "deprecated":
                     continue
@@ -504,8 +518,24 @@ class Registry:
                 ref = f"{prov.id}/{model.id}"
                 if words and not all(w in f"{ref} {model.name} {model.family or ''}".lower() for w in words):
                     continue
-                entries.append(ModelEntry(ref=ref, provider_id=prov.id, provider_name=prov.name, available=available, model=model))
+                model_kind = kinds[model.id]
+                if kind is not None and model_kind != kind:
+                    continue
+                entries.append(ModelEntry(
+                    ref=ref, provider_id=prov.id, provider_name=prov.name, available=available, kind=model_kind, model=model
+                ))
         return sorted(entries, key=lambda e: (e.provider_id, e.model.id))
+
+    def _kinds(self, provider_id: str) -> dict[str, str]:
+        """What each model of a provider is for (recommend's kinds), kept per catalog."""
+        catalog = self.catalog
+        if self._kind_cache[0] is not catalog:
+            self._kind_cache = (catalog, {})
+        kinds = self._kind_cache[1]
+        if provider_id not in kinds:
+            models = self.catalog.entry(provider_id).get("models") or {}
+            kinds[provider_id] = {model_id: kind_of(model_id, raw) for model_id, raw in models.items()}
+        return kinds[provider_id]
 
     def get(self, model_ref: str) -> ModelEntry:
         """Exactly one model by 'provider/model'; UnknownModelError with close matches on a miss."""
@@ -513,11 +543,13 @@ class Registry:
         raw = self.catalog.entry(provider_id) if provider_id in self.catalog else None
         if raw is not None and model_id in (raw.get("models") or {}):
             prov = self.catalog.provider(provider_id)
+            ref = f"{provider_id}/{model_id}"
             return ModelEntry(
-                ref=f"{provider_id}/{model_id}",
+                ref=ref,
                 provider_id=provider_id,
                 provider_name=prov.name,
                 available=self.credentials(provider_id).configured,
+                kind=self._kinds(provider_id)[model_id],
                 model=prov.models[model_id],
             )
         raise UnknownModelError(model_ref, self.close_matches(model_ref))
@@ -553,13 +585,13 @@ class Registry:
         self._available = (self.catalog, set_names, available)
         return available
 
-    def candidates(self) -> list[Candidate]:
+    def candidates(self) -> CandidateTable:
         """recommend's flattened rows for the catalog in hand, built once per catalog."""
         catalog = self.catalog
         if self._candidates is None or self._candidates[0] is not catalog:
-            if self._labs is None:
-                self._labs = load_lab_data()
-            self._candidates = (catalog, build_candidates(catalog.raw, self._labs))
+            if self._quality is None:
+                self._quality = load_quality_table()
+            self._candidates = (catalog, build_candidates(catalog.raw, self._quality))
         return self._candidates[1]
 
     def recommend(self, request: RecommendRequest) -> RecommendResult:
@@ -569,7 +601,11 @@ class Registry:
             self._check_provider(provider_id)
         chosen = self.chosen_default("default")
         result = recommend(
-            self.candidates(), request, available=self.available_providers(), default_model=chosen[0] if chosen else None
+            self.candidates(),
+            request,
+            available=self.available_providers(),
+            default_model=chosen[0] if chosen else None,
+            aws_region=self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION"),
         )
         source, age = str(self._loaded.source), self._age_seconds()
         result.catalog, result.catalog_source, result.catalog_age_seconds = catalog_note(source, age, self.stale), source, age
@@ -642,8 +678,10 @@ class Registry:
         return DefaultInfo(role=role, model=entry.ref, source=source, usable=True)
 
     def _fallback(self, role: str) -> str | None:
-        """'small': the cheapest capable tool-calling model; any other role: the best tool-calling one."""
-        request = RecommendRequest(capabilities=("tool_call",), optimize="cost" if role == "small" else "capability", limit=1)
+        """A chat model with tool calling: 'small' the cheapest above the quality floor, any other role the best value."""
+        request = RecommendRequest(
+            kind="chat", capabilities=("tool_call",), optimize="cost" if role == "small" else "balanced", limit=1
+        )
         picks = self.recommend(request).recommendations
         return picks[0].model if picks else None
 

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .catalog import Catalog, CatalogError, CatalogIndex, parse_catalog
-from .labs import LabData
+from .recommend.quality import QualityTable
 
 if TYPE_CHECKING:
     import filelock
@@ -66,7 +66,7 @@ USER_AGENT = f"models-registry-mcp/{__version__}"
 SNAPSHOT_FILE = "api.json"
 SNAPSHOT_META = "metadata.json"
 INDEX_FILE = "api.index.json"
-LAB_FILE = "benchmarks.json"  # labs and benchmark results from models.dev's catalog.json  # beside api.json in the snapshot and the cache; see CatalogIndex
+QUALITY_FILE = "quality.json"  # recommend's quality table, built from public leaderboards  # beside api.json in the snapshot and the cache; see CatalogIndex
 
 
 class CatalogSource(StrEnum):
@@ -186,14 +186,14 @@ def _read_index(path: Path, sha256: str) -> CatalogIndex | None:
     return index if index is not None and index.sha256 == sha256 else None
 
 
-def load_lab_data(directory: Path | None = None) -> LabData:
-    """The bundled lab metadata; empty (the ranking falls back to name signals) when it is unusable."""
-    path = (directory or snapshot_dir()) / LAB_FILE
+def load_quality_table(directory: Path | None = None) -> QualityTable:
+    """The bundled quality table; empty (every score a guess from names) when it is unusable."""
+    path = (directory or snapshot_dir()) / QUALITY_FILE
     try:
-        return LabData.from_json(path.read_bytes())
+        return QualityTable.from_json(path.read_bytes())
     except (OSError, ValueError) as exc:
-        log.warning("cannot use %s (%s); ranking without benchmark results", path, exc)
-        return LabData.empty()
+        log.warning("cannot use %s (%s); ranking without measured quality", path, exc)
+        return QualityTable()
 
 
 def write_snapshot(
@@ -202,11 +202,11 @@ def write_snapshot(
     source_url: str,
     on: dt.date,
     directory: Path | None = None,
-    lab_data: LabData | None = None,
+    quality: QualityTable | None = None,
 ) -> SnapshotMeta:
     """Validate a catalog and write it as the bundled snapshot (maintainers: `models-registry snapshot update`).
 
-    `lab_data` (from models.dev's catalog.json) replaces benchmarks.json; without it the
+    `quality` (built by `snapshot update --quality-from`) replaces quality.json; without it the
     file in place is kept.
     """
     directory = directory or snapshot_dir()
@@ -226,8 +226,8 @@ def write_snapshot(
     # Stored uncompressed: git and the wheel compress it anyway, and a start skips ~5 ms of gunzip.
     atomic_write(directory / SNAPSHOT_FILE, clean)
     atomic_write(directory / INDEX_FILE, index.to_json())
-    if lab_data is not None:
-        atomic_write(directory / LAB_FILE, lab_data.to_json())
+    if quality is not None:
+        atomic_write(directory / QUALITY_FILE, quality.to_json())
     atomic_write(directory / SNAPSHOT_META, meta.model_dump_json(indent=2).encode() + b"\n")
     return meta
 
