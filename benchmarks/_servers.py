@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 BARE_SERVER = Path(__file__).with_name("_bare_server.py")
+PRECOMPUTED_SERVER = Path(__file__).with_name("_precomputed_server.py")
 
 
 def free_port() -> int:

@@ -18,10 +18,12 @@ speak) and modern (2026-07-28, no handshake).
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -57,12 +59,34 @@ def _check(params: StdioServerParameters, result: CallToolResult) -> None:
         raise RuntimeError(f"{params.args}: list_providers failed: {text!r}")
 
 
-def measure(runs: int, mode: Mode = "legacy") -> list[Figure]:
+def measure(runs: int, mode: Mode = "legacy", against: str | None = None) -> list[Figure]:
     """Side by side, `runs` cold starts of each server (after one warm-up each, which is dropped).
 
     Two figures: against the bare MCPServer (the target), and against the same bare server
     started with the GC setting `serve` uses, which isolates what the registry itself adds.
+    With `against` (a git ref), a third: against this project's own server at that ref, checked
+    out in a temporary worktree and run from the same environment (target: no more than 5% slower).
     """
+    if against:
+        with _worktree(against) as tree:
+            return _measure(runs, mode, tree, against)
+    return _measure(runs, mode, None, None)
+
+
+@contextmanager
+def _worktree(ref: str) -> Iterator[Path]:
+    """A detached checkout of `ref` in a temporary directory, removed afterwards."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="models-registry-ref-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), ref], cwd=root, check=True, capture_output=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=root, capture_output=True, check=False)
+
+
+def _measure(runs: int, mode: Mode, tree: Path | None, ref: str | None) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
         # The same env for both servers (merged by the SDK over HOME, PATH, ...); the bare one ignores it.
         env = registry_env(Path(tmp), "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
@@ -73,14 +97,23 @@ def measure(runs: int, mode: Mode = "legacy") -> list[Figure]:
         tuned = StdioServerParameters(
             command=sys.executable, args=[str(BARE_SERVER), "--gc-tuned"], env=env, cwd=tmp
         )
-        times: tuple[list[float], list[float], list[float]] = ([], [], [])
-        alternate([_cold_start(params, mode, out) for params, out in zip((ours, bare, tuned), times)], runs)
+        servers = [ours, bare, tuned]
+        if tree is not None:  # the same command, importing the package from the worktree first
+            servers.append(StdioServerParameters(
+                command=sys.executable, args=["-m", "models_registry", "serve"],
+                env={**env, "PYTHONPATH": str(tree / "server")}, cwd=tmp,
+            ))
+        times: list[list[float]] = [[] for _ in servers]
+        alternate([_cold_start(params, mode, out) for params, out in zip(servers, times)], runs)
     # alternate() times whole runs (shutdown included); keep the spawn → result times, minus the warm-ups.
-    a, b, c = (spawn_to_result[1:] for spawn_to_result in times)
-    return [
+    a, b, c, *previous = (spawn_to_result[1:] for spawn_to_result in times)
+    figures = [
         Figure(f"cold start, spawn → list_providers ({ERAS[mode]})", a, b, target=1.10),
         Figure(f"  like for like: baseline with serve's GC setting ({ERAS[mode]})", a, c, target=None),
     ]
+    if previous:
+        figures.append(Figure(f"  against this server at {ref} ({ERAS[mode]})", a, previous[0], target=1.05))
+    return figures
 
 
 def main() -> None:
@@ -90,10 +123,11 @@ def main() -> None:
     parser.add_argument(
         "--mode", choices=["legacy", "auto", "both"], default="both", help="protocol era (auto = 2026-07-28)"
     )
+    parser.add_argument("--against", metavar="REF", help="also time this server at a git ref, e.g. a release")
     args = parser.parse_args()
     runs = 2 if args.quick else args.runs
     modes: list[Mode] = ["legacy", "auto"] if args.mode == "both" else [args.mode]
-    figures = [figure for mode in modes for figure in measure(runs, mode)]
+    figures = [figure for mode in modes for figure in measure(runs, mode, args.against)]
     print_table(figures)
 
 

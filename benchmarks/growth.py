@@ -8,7 +8,8 @@ catalog repeats every provider ten times under new ids ("openai", "openai-x1", .
 is the ratio of ratios: (time on 10x / time on 1x) / 10; at most 1.0 is linear or better.
 Ready = cache file → registry answering a lookup (the start path: index, one provider
 parsed); parsed = the same with every provider parsed; recommend = one ranking over every
-model (available_only=false), with the ranking rows already built.
+model (available_only=false), with the ranking rows already built and the answers the table
+keeps per request shape forgotten before each run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from models_registry.catalog import Catalog
 from models_registry.recommend import RecommendRequest
+from models_registry.recommend.task import plan_for
 from models_registry.registry import Registry
 from models_registry.settings import Settings
 from models_registry.sources import CatalogCache, load_snapshot
@@ -59,7 +61,12 @@ def measure(runs: int = 5) -> list[Figure]:
             registry.recommend(REQUEST)  # builds the ranking rows once
 
         def rank(name: str):
-            return lambda: registries[name].recommend(REQUEST)
+            def run() -> None:  # the ranking itself, not the answers kept from the last run
+                registries[name].candidates().clear_caches()
+                plan_for.cache_clear()
+                registries[name].recommend(REQUEST)
+
+            return run
 
         ready_small, ready_large, load_small, load_large, rank_small, rank_large = alternate(
             [ready("1x"), ready("10x"), load("1x"), load("10x"), rank("1x"), rank("10x")], runs
