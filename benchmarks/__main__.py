@@ -18,14 +18,24 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import catalog_load, cold_start, growth, http_throughput, peers, refresh_unchanged, round_trip, stalls
+from . import (
+    catalog_load,
+    cold_start,
+    growth,
+    http_throughput,
+    peers,
+    quality,
+    refresh_unchanged,
+    round_trip,
+    stalls,
+)
 from ._timing import HEADER, Check, Figure, machine
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def plan(quick: bool, with_peers: bool, against: str | None = None) -> list[tuple[str, Callable[[], Sequence[Figure | Check]]]]:
-    """(title, measure) for each of the nine figures, in the order of issue 7."""
+    """(title, measure) for each of the nine figures, in the order of issue 7, then issue 12's quality checks."""
     runs = 2 if quick else 10
     steps: list[tuple[str, Callable[[], Sequence[Figure | Check]]]] = [
         ("1. cold start over stdio",
@@ -39,6 +49,7 @@ def plan(quick: bool, with_peers: bool, against: str | None = None) -> list[tupl
     ]
     if with_peers:
         steps.append(("9. peers", lambda: peers.measure(2 if quick else 5)))
+    steps.append(("10. quality of answers (issue 12)", quality.measure))
     return steps
 
 

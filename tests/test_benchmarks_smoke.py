@@ -20,6 +20,9 @@ FIGURES = [
     "growth: catalog ready from cache, 10x per 1x of size",
     "growth: recommend over every model",
     "stalled upstream vs offline: cold start",
+    "expert panel: first pick accepted",
+    "held-out panel: first pick accepted",
+    "quality table: big labs' chat models",
 ]
 
 

@@ -11,6 +11,7 @@ same answer; bad input is a ValueError.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -62,8 +63,11 @@ PRICE_TIE = 1.1
 NEWER_PRICE = 1.5
 EPS = 1e-6
 # What ordering leaves out after the filters (README: "What was left out, and why, is in excluded").
-BALANCED_REASON = r"(within|more than) (\d+) (of|below) the best score \((\d+)\)"
-ORDER_CUTS = ("superseded", "a premium tier", "more than", "below the quality floor", "not named in the task")
+# "within 45 of the best score (1503): ..." or "60 below the best score (1503): after the models within 45"
+BALANCED_REASON = r"(?:within (\d+) of|(\d+) below) the best score \((\d+)\)(?:: after the models within (\d+))?"
+ORDER_CUTS = (
+    "superseded", "a premium tier", "more than", "below the quality floor", "not named in the task", "reasons before",
+)
 
 # The registry reads credentials from this mapping at each call: tests set it through `ask`.
 _ENV: dict[str, str] = {}
@@ -271,16 +275,15 @@ def assert_balanced_order(picks: list[Recommendation], prices: list[float | None
     for pick in picks:
         said = [re.match(BALANCED_REASON, r) for r in pick.reasons]
         (found,) = [m for m in said if m]
-        assert float(found.group(2)) == margin, found.group(0)
-        bests.add(int(found.group(4)))
-        within.append(found.group(1) == "within")
+        assert float(found.group(1) or found.group(4)) == margin, found.group(0)
+        bests.add(int(found.group(3)))
+        within.append(found.group(1) is not None)
     (best,) = bests  # one best score for the whole answer
     assert all(v >= best - BALANCED_SPAN - 0.5 for v in values), (best, values)
     assert all(v >= best - margin - 0.5 for v, w in zip(values, within, strict=True) if w), (best, values)
     if any(within):
         assert within[0], "the first pick is not within the margin of the best score though another is"
-        # A pick exactly at the margin is said to be within it but ranked in the next band: tested on its own
-        # (test_a_model_exactly_at_the_margin_is_ranked_as_within_it); 1 point covers the rounded best.
+        # 1 point covers the rounded best.
         known = [p for p, v, w in zip(prices, values, within, strict=True)
                  if w and p is not None and v >= best - margin + 1]
         if prices[0] is not None and known:
@@ -300,6 +303,10 @@ def assert_documented_order(registry: Registry, result: RecommendResult, req: Re
     plan = plan_for(req)
     picks = result.recommendations
     if not picks or plan.names:  # a named family comes first whatever its rank: checked on its own
+        return
+    if all(p.score_basis == "guess" for p in picks):  # nothing measured: no cut on scores, a lab's newest first
+        cuts = [label for label in result.excluded if label.startswith(ORDER_CUTS[1:])]
+        assert not [label for label in cuts if label.startswith(("a premium tier", "more than"))], cuts
         return
     prices = [price_of(p, req, plan) for p in picks]
     values = [value_of(registry, p, plan) for p in picks]
@@ -342,6 +349,7 @@ def test_openai_key_with_image_and_tools_gives_openai_picks_cheapest_first_withi
         assert raw["tool_call"] is True and "image" in raw["modalities"]["input"]
     assert everything.category == "vision"  # an image input ranks by the vision column
     assert picks[0].reasons[2].startswith("within 45 of the best score")
+    assert all(re.match(BALANCED_REASON, p.reasons[2]) for p in picks)
     assert_documented_order(registry, everything, RecommendRequest(**request, limit=50))
 
     top = ask(registry, env, **request, limit=2)
@@ -1004,3 +1012,57 @@ def test_invalid_requests_are_value_errors_and_nothing_else(registry, fields, en
         "kind": "unknown kind",
     }.get(name, f"{name} must be")
     assert says in str(error.value)
+
+
+# --- Hostile and odd catalog data (from a review of the first version) -----------------------------
+
+
+def one_provider_registry(tmp_path, models: dict[str, dict[str, Any]], provider: str = "p") -> Registry:
+    """A registry on a one-provider catalog file whose key is always set."""
+    base = {"attachment": False, "reasoning": False, "tool_call": True, "release_date": "2026-01-01",
+            "last_updated": "2026-01-01", "open_weights": False, "limit": {"context": 128_000, "output": 8_000},
+            "modalities": {"input": ["text"], "output": ["text"]}}
+    entries = {mid: {"id": mid, "name": mid, **base, **fields} for mid, fields in models.items()}
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps({provider: {"id": provider, "name": provider, "env": ["P_KEY"], "models": entries}}))
+    settings = Settings(offline=True, catalog_file=path, cache_dir=tmp_path / "cache", state_dir=tmp_path / "state")
+    return Registry(settings, env={"P_KEY": "k"})
+
+
+def test_an_absurd_price_is_unknown_not_a_crash(tmp_path):
+    registry = one_provider_registry(tmp_path, {
+        "gpt-4o-mini": {"cost": {"input": 1e308, "output": 1e308}},
+        "gpt-4.1-mini": {"cost": {"input": 0.4, "output": 1.6}},
+    })
+    for optimize in OPTIMIZE_MODES:
+        picks = registry.recommend(RecommendRequest(optimize=optimize)).recommendations
+        assert picks and all(p.input_cost is None or p.input_cost < 1e6 for p in picks)
+
+
+def test_numbers_and_flags_written_as_strings_count_as_the_catalog_validation_reads_them(tmp_path):
+    registry = one_provider_registry(tmp_path, {"m": {"tool_call": "true", "limit": {"context": "128000", "output": "8000"},
+                                             "cost": {"input": "0.5", "output": "1.5"}}})
+    (pick,) = registry.recommend(RecommendRequest(capabilities=("tool_call",), min_context=100_000)).recommendations
+    assert (pick.context, pick.input_cost, "tool_call" in pick.capabilities) == (128_000, 0.5, True)
+
+
+def test_a_model_without_modalities_is_a_chat_model(tmp_path):
+    registry = one_provider_registry(tmp_path, {"m": {"modalities": {}}})
+    assert [p.model for p in registry.recommend(RecommendRequest()).recommendations] == ["p/m"]
+
+
+def test_ids_without_latin_letters_stay_apart(tmp_path):
+    registry = one_provider_registry(tmp_path, {"通义千问": {}, "+": {}, "５": {}})
+    picks = registry.recommend(RecommendRequest(available_only=False, limit=10)).recommendations
+    assert len(picks) == 3 and all(p.also_available_via == [] for p in picks)
+
+
+def test_a_successor_left_out_as_too_dear_supersedes_nothing(tmp_path):
+    registry = one_provider_registry(tmp_path, {
+        "gpt-4o-mini": {"cost": {"input": 1.0, "output": 1.0}},
+        "claude-sonnet-4": {"cost": {"input": 3.5, "output": 3.5}},
+        "claude-sonnet-4-5": {"cost": {"input": 5.0, "output": 5.0}},  # newer, but over 4x the cheapest
+    })
+    result = registry.recommend(RecommendRequest(task="cheap chat"))
+    assert "p/claude-sonnet-4-5" not in [p.model for p in result.recommendations]
+    assert "p/claude-sonnet-4" in [p.model for p in result.recommendations]  # its successor is gone: it stays

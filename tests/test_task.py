@@ -374,3 +374,57 @@ def test_every_recognised_phrase_is_reported_with_its_effect():
 def test_a_negated_phrase_is_reported_once():
     hints = [(h.hint, h.effect) for h in read_task("no tool calls needed").hints]
     assert hints == [("tool calls", "ignored: negated")]
+
+
+# --- Words that only look like hints (from a review of the first version) --------------------------
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "write lyrics for a song",  # a song to write, not music to generate
+        "a story with an unreliable narrator",  # a character, not a voice-over
+        "embed a support chatbot in my website",  # to embed a widget, not embeddings
+        "summarise transcripts of phone calls",  # transcripts are text; the calls are past
+        "answer questions of moderate difficulty",  # moderate is an adjective
+        "an agent that books appointments",  # a verb, not a long book
+    ],
+)
+def test_an_incidental_word_does_not_change_the_kind_or_the_context(task):
+    reading = read_task(task)
+    assert reading.kind is None and reading.min_context == 0, reading
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        "an agent that scans the repo",  # a verb: no image to look at
+        "python code that plots charts",  # charts to draw, not to read
+    ],
+)
+def test_drawing_or_scanning_in_code_needs_no_image_input(task):
+    assert read_task(task).input_modalities == []
+
+
+def test_free_text_is_not_a_request_for_a_free_model():
+    assert not read_task("extract entities from free text").free
+    assert read_task("a free model for my hobby bot").free
+
+
+def test_a_number_too_large_to_mean_anything_is_read_as_the_largest_limit():
+    reading = read_task("9" * 320 + " pages")
+    assert reading.min_context == 10**12  # no OverflowError, a limit nothing meets
+
+
+def test_a_long_run_of_digits_and_commas_is_read_quickly():
+    import time
+
+    start = time.perf_counter()
+    read_task("1," * 999)
+    assert time.perf_counter() - start < 1.0  # possessive matching: no backtracking over the run
+
+
+def test_a_request_built_with_lists_is_a_cache_key_like_one_built_with_tuples():
+    with_lists = RecommendRequest(capabilities=["tool_call"], providers=["openai"])  # type: ignore[arg-type]
+    assert with_lists == RecommendRequest(capabilities=("tool_call",), providers=("openai",))
+    assert plan_for(with_lists).capabilities == ("tool_call",)

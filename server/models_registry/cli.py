@@ -260,12 +260,18 @@ def cmd_show(registry: Registry, args: argparse.Namespace) -> None:
         _print_json(entry)
         return
     model = entry.model
-    print(f"{entry.ref}: {model.name} ({'available' if entry.available else 'provider not configured'})")
+    state = "available" if entry.available else "provider not configured"
+    print(f"{entry.ref}: {model.name}, {_a(entry.kind)} model ({state})")
     print(f"context {model.limit.context:,}, output {model.limit.output:,}; knowledge {model.knowledge or '-'}")
     if model.cost:
         print(f"price per 1M: input {_price(model.cost.input)}, output {_price(model.cost.output)}")
     print("capabilities: " + (" ".join(label for f, label in BADGES.items() if getattr(model, f)) or "-"))
     print(f"input: {', '.join(model.modalities.input)}; output: {', '.join(model.modalities.output)}")
+
+
+def _a(word: str) -> str:
+    """'an embedding', 'a chat'."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def cmd_default_get(registry: Registry, args: argparse.Namespace) -> None:
@@ -472,7 +478,7 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
          _price(r.output_cost), f"{r.context:,}", "" if r.available else "no key"]
         for r in result.recommendations
     ]
-    print(f"{result.kind} models for a {result.category} task:")
+    print(f"{result.kind} models for {_a(result.category)} task:")
     _print_table(["#", "model", "score", "in $/1M", "out $/1M", "context", ""], {"": rows})
     for r in result.recommendations:
         print(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))

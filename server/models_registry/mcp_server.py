@@ -385,7 +385,8 @@ def build_server(registry: Registry) -> MCPServer:
         lines = [f"Task hint {h.hint!r}: {h.effect}." for h in result.applied_hints]
         if not result.recommendations:
             return _reply("\n".join([*lines, result.message or "Nothing fits."]), result, exclude_none=True)
-        lines.append(f"{len(result.recommendations)} {result.kind} pick(s) for a {result.category} task ({result.catalog}):")
+        article = "an" if result.category[:1] in "aeiou" else "a"
+        lines.append(f"{len(result.recommendations)} {result.kind} pick(s) for {article} {result.category} task ({result.catalog}):")
         for r in result.recommendations:
             via = f" Also via {', '.join(r.also_available_via[:3])}." if r.also_available_via else ""
             lines.append(f"{r.rank}. {r.model}: {'; '.join(r.reasons)}.{via}")

@@ -23,7 +23,7 @@ from .kinds import kind_of
 from .quality import QualityTable, Score, score_models
 from .schema import CAPABILITIES
 
-__all__ = ["Candidate", "CandidateTable", "build_candidates", "number"]
+__all__ = ["Candidate", "CandidateTable", "build_candidates", "coverage", "number"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +131,29 @@ class CandidateTable(list[Candidate]):
         return self._of_kind[kind]
 
 
+MAX_NUMBER = 1e12  # no price per 1M tokens, nor any limit, comes near: a bigger value is invalid data
+
+
 def number(value: Any) -> float | None:
-    """A price or limit as a float; None for anything that is not a finite, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+    """A price or limit as a float; None for anything that is not a finite number in 0..`MAX_NUMBER`.
+
+    Numeric strings count, as the catalog's validation accepts them ("128000").
+    """
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
-    return float(value)
+    return float(value) if 0 <= value <= MAX_NUMBER else None
+
+
+def _flag(value: Any) -> bool:
+    """A capability flag as the catalog's validation reads it: true, 1, or a string that says so."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "yes", "1", "on")
+    return value is True or (isinstance(value, int) and value == 1)
 
 
 def _date(value: Any) -> date | None:
@@ -224,7 +242,7 @@ def _candidate(
         words=frozenset(tokens_of(model_id)),
         version=identity.version,
         first_party=FIRST_PARTY.get(provider_id) == lab,
-        capabilities=frozenset(cap for cap in CAPABILITIES if raw.get(cap) is True),
+        capabilities=frozenset(cap for cap in CAPABILITIES if _flag(raw.get(cap))),
         inputs=frozenset(modalities.get("input") or ()),
         outputs=frozenset(modalities.get("output") or ()),
         context=int(number(limit.get("context")) or 0),

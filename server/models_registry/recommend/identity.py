@@ -339,7 +339,7 @@ def parse_offering(provider_id: str, model_id: str, raw: Mapping[str, Any] | Non
     if text.startswith("claude"):
         text = re.sub(r"-fast$", "", text)  # fast mode of the same model
 
-    canonical = _canonical(tokens_of(text))
+    canonical = _canonical(tokens_of(text)) or model_id.strip().lower()  # no ASCII word at all: the id itself
     tokens = canonical.split("-")
     version = _version([t for t in tokens if t.isdigit()])
     line = "-".join(t for t in tokens if not t.isdigit())

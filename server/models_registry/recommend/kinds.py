@@ -56,7 +56,7 @@ class _Facts:
         self.outputs = frozenset(modalities.get("output") or ())
         cost = raw.get("cost") or {}
         self.input_price, self.output_price = cost.get("input"), cost.get("output")
-        self.is_llm = raw.get("reasoning") is True  # Poe marks image and video bots as tool-calling
+        self.is_llm = raw.get("reasoning") in (True, "true")  # Poe marks image and video bots as tool-calling
         if re.search(r"(?:^|[-_/.])e5(?:[-_.]|$)", name.lower()):
             self.words |= {"e5"}  # the E5 embedding family; 'e5' is not a token of its own
 
@@ -74,8 +74,8 @@ def _billed_like_embeddings(f: _Facts) -> bool:
 
 def _without_text_output(f: _Facts) -> str | None:
     """A model that writes no text: what it writes decides."""
-    if "text" in f.outputs:
-        return None
+    if not f.outputs or "text" in f.outputs:
+        return None  # no outputs listed: the catalog's default, text
     if "video" in f.outputs:
         return "video-generation"
     if "image" in f.outputs:

@@ -97,8 +97,9 @@ class _Ranking:
         self._values: dict[int, float] = {}  # per candidate (by id) for this request: computed once
         self._prices: dict[int, float | None] = {}
         self.best: float | None = None  # the best value among the picks, set by `order`
-        self.cheapest: float | None = None  # the cheapest price among the good-enough picks, set by `order`
         self.current: list[Candidate] = []  # the picks no newer version supersedes, set by `order`
+        self.guesswork = False  # every pick's score a guess, set by `order`
+        self._newest_major: dict[str, float] = {}
         self._by_lab: dict[str, list[tuple[float, float]]] | None = None  # for `not_worth_it`
 
     # --- offerings -------------------------------------------------------------------------------
@@ -161,37 +162,30 @@ class _Ranking:
             self._values[key] = value - PREVIEW_MARGIN if c.preview else value
         return self._values[key]
 
-    def good_enough(self, c: Candidate) -> bool:
-        """balanced: within the margin of the best value, at no more than `PRICE_SPREAD` x the cheapest such."""
-        if self.best is None or self.value(c) < self.best - self.margin:
-            return False
-        price = self.per_million(c)
-        return self.cheapest is None or (price is not None and price <= PRICE_SPREAD * self.cheapest)
-
     @property
     def margin(self) -> float:
         return BALANCED_MARGINS.get(self.plan.category, BALANCED_MARGIN)
 
-    def superseded(self, picks: list[Candidate]) -> set[int]:
-        """Picks a newer version of their line supersedes: one among the picks at up to `PRICE_SPREAD_NEWER` x the price."""
+    def superseded(self, picks: list[Candidate]) -> dict[int, list[Candidate]]:
+        """For each pick (by id) the newer versions of its line among the picks at up to `PRICE_SPREAD_NEWER` x its price."""
         lines: dict[tuple[str, str], list[Candidate]] = {}
         for c in picks:
             if c.version:
                 lines.setdefault((c.lab, c.line), []).append(c)
-        old: set[int] = set()
+        successors: dict[int, list[Candidate]] = {}
         for members in lines.values():
-            if len(members) < 2:
-                continue
-            for c in members:
+            for c in members if len(members) > 1 else ():
                 price = self.per_million(c)
-                if any(
-                    o.version > c.version
-                    and (newer := self.per_million(o)) is not None
-                    and (price is None or newer <= PRICE_SPREAD_NEWER * price)
+                newer = [
+                    o
                     for o in members
-                ):
-                    old.add(id(c))
-        return old
+                    if o.version > c.version
+                    and (p := self.per_million(o)) is not None
+                    and (price is None or p <= PRICE_SPREAD_NEWER * price)
+                ]
+                if newer:
+                    successors[id(c)] = newer
+        return successors
 
     def below_floor(self, c: Candidate) -> bool:
         """Not at the floor; a score that is not an arena rating must clear it by its uncertainty."""
@@ -207,18 +201,41 @@ class _Ranking:
         return (False, math.floor(math.log(max(price, 1e-6), PRICE_TIE)))
 
     def primary(self, c: Candidate) -> tuple:
-        named = -self.named(c)  # what the task names by name comes first
+        # What the task names by name first; with nothing measured, a lab's older generation last.
+        named = (-self.named(c), self.older_generation(c))
         match self.plan.optimize:
             case "cost":
-                return (named, self.below_floor(c), *self.price_step(c), self.fast_last(c), -self.value(c))
+                return (*named, self.below_floor(c), *self.price_step(c), self.fast_last(c), -self.value(c))
             case "context":
-                return (named, self.below_floor(c), -c.context, *self.price_step(c))
+                return (*named, self.below_floor(c), -c.context, *self.price_step(c))
             case "balanced":
                 # Bands of `margin` below the best, each cheapest first.
                 below = self.best - self.value(c) if self.best is not None else 0.0
                 band = max(0, math.ceil(below / self.margin) - 1)  # 0 up to and including the margin
-                return (named, band, *self.price_step(c), self.fast_last(c), -self.value(c))
-        return (named, -self.value(c))
+                return (*named, band, *self.price_step(c), self.fast_last(c), -self.value(c))
+        return (*named, -self.value(c))
+
+    def older_generation(self, c: Candidate) -> bool:
+        """With only guesses to go on (most non-chat kinds), a model whose lab offers a higher major version
+        among the picks is its older generation (text-embedding-ada-002 beside text-embedding-3-small)."""
+        if not self.guesswork or not c.version:
+            return False
+        newest = self._newest_major.get(c.lab)
+        return newest is not None and c.version[0] < newest
+
+    def older_for_less(self, c: Candidate) -> bool:
+        """An older generation whose lab's newer one is among the picks at up to `PRICE_SPREAD_NEWER` x its price."""
+        if not self.older_generation(c):
+            return False
+        price = self.per_million(c)
+        return any(
+            o.lab == c.lab
+            and o.version
+            and o.version[0] > c.version[0]
+            and (p := self.per_million(o)) is not None
+            and (price is None or p <= PRICE_SPREAD_NEWER * price)
+            for o in self.current
+        )
 
     def fast_last(self, c: Candidate) -> bool:
         """With "fast" in the task, a model that thinks before answering comes after one that does not."""
@@ -238,32 +255,39 @@ class _Ranking:
             c.ref,
         )
 
-    def order(self, picks: list[Candidate], old: set[int]) -> tuple[list[Candidate], dict[str, int]]:
-        """The picks in order, and how many were left out (superseded, or outside what the task asked for)."""
+    def order(
+        self, picks: list[Candidate], successors: Mapping[int, list[Candidate]]
+    ) -> tuple[list[Candidate], dict[str, int]]:
+        """The picks in order, and how many were left out (asked against, outside the intent, superseded)."""
         dropped: dict[str, int] = {}
         current = picks
-        for reason, wanted in self._asked():
-            kept = [c for c in current if wanted(c)]
-            if kept and len(kept) < len(current):
-                dropped[reason] = len(current) - len(kept)
-                current = kept
-        if current is not picks:  # a successor the task ruled out supersedes nothing
-            old = self.superseded(current)
-        fresh = [c for c in current if id(c) not in old]
-        if len(fresh) < len(current):
-            dropped["superseded by a newer version of its line at about the price"] = len(current) - len(
-                fresh
-            )
-        current = fresh
+        for reason, keep in self._asked():
+            current = self._cut(current, keep, reason, dropped)
         self._survey(current)
-        for reason, keep in self._intent():  # cut first: fewer to sort
-            kept = [c for c in current if keep(c)]
-            if kept and len(kept) < len(
-                current
-            ):  # never cut to nothing: then every pick misses the intent alike
-                dropped[reason] = len(current) - len(kept)
-                current = kept
+        for reason, keep in self._intent():  # cut before sorting: fewer to sort
+            current = self._cut(current, keep, reason, dropped)
+        # Only a successor still among the picks supersedes: one the task or the intent left out does not.
+        left = {id(c) for c in current}
+        current = self._cut(
+            current,
+            lambda c: (
+                not any(id(o) in left for o in successors.get(id(c), ())) and not self.older_for_less(c)
+            ),
+            "superseded by a newer version of its line at about the price",
+            dropped,
+        )
         return self._sorted(current), dropped
+
+    @staticmethod
+    def _cut(
+        current: list[Candidate], keep: Callable[[Candidate], bool], reason: str, dropped: dict[str, int]
+    ) -> list[Candidate]:
+        """`current` without what `keep` refuses, counted under `reason`; never cut to nothing."""
+        kept = [c for c in current if keep(c)]
+        if not kept or len(kept) == len(current):
+            return current
+        dropped[reason] = len(current) - len(kept)
+        return kept
 
     def _asked(self) -> list[tuple[str, Callable[[Candidate], bool]]]:
         """What the task asked for by name, as cuts applied when some picks have it."""
@@ -282,19 +306,23 @@ class _Ranking:
         return cuts
 
     def _survey(self, current: list[Candidate]) -> None:
-        """The picks' values, the best of them, and the cheapest price within the margin of the best."""
+        """The picks' values and the best of them; whether every score is a guess, and each lab's newest major version."""
         self.current = current
         values = self._values = {id(c): self.value(c) for c in current}  # value() reads these from here on
         self.best = max(values.values(), default=None)
-        if self.best is not None:
-            line = self.best - self.margin
-            self.cheapest = min(
-                (p for c in current if values[id(c)] >= line and (p := self.per_million(c)) is not None),
-                default=None,
-            )
+        self.guesswork = all(c.scores[self.plan.column].basis == "guess" for c in current)
+        self._newest_major: dict[str, float] = {}
+        for c in current if self.guesswork else ():
+            if c.version:
+                self._newest_major[c.lab] = max(self._newest_major.get(c.lab, 0.0), c.version[0])
 
     def _intent(self) -> list[tuple[str, Callable[[Candidate], bool]]]:
-        """What `optimize` asked for, as cuts: picks that miss it are left out rather than listed last."""
+        """What `optimize` asked for, as cuts: picks that miss it are left out rather than listed last.
+
+        None when every score is a guess (most non-chat kinds): guesses are too rough to cut on.
+        """
+        if self.guesswork:
+            return []
         best = self.best if self.best is not None else -math.inf
         match self.plan.optimize:
             case "capability":
@@ -404,15 +432,14 @@ class _Ranking:
             out.append(f"blended price ${price:g} per 1M tokens (3 input : 1 output)")
         match self.plan.optimize:
             case "balanced":
-                if self.good_enough(c):
+                below = (self.best or 0.0) - self.value(c)
+                if below <= self.margin:
                     out.append(
-                        f"within {self.margin:g} of the best score ({self.best:.0f}): the cheapest of "
-                        "those ranks first"
+                        f"within {self.margin:g} of the best score ({self.best:.0f}): the cheapest of those ranks first"
                     )
                 else:
                     out.append(
-                        f"more than {self.margin:g} below the best score ({self.best:.0f}), or over "
-                        f"{PRICE_SPREAD:g}x the price of the cheapest model within it"
+                        f"{below:.0f} below the best score ({self.best:.0f}): after the models within {self.margin:g}"
                     )
             case "capability":
                 out.append(f"ranked by the highest {self.plan.column} score")
@@ -464,8 +491,8 @@ def recommend(
         return _nothing_fits(result, plan, steps, table, blocking)
     ranking = _Ranking(plan, table, available, default_model, aws_region)
     result.quality_floor = ranking.floor if plan.optimize in ("cost", "context") else None
-    groups, shown, old = _one_per_model(kept, ranking, table)
-    ordered, dropped = ranking.order(shown, old)
+    groups, shown, successors = _one_per_model(kept, ranking, table)
+    ordered, dropped = ranking.order(shown, successors)
     ordered = ordered[: plan.limit]
     result.excluded.update(dropped)
     stable = [ranking.value(c) for c in ordered if not c.preview]
@@ -494,8 +521,8 @@ def recommend(
 
 def _one_per_model(
     kept: list[Candidate], ranking: _Ranking, table: CandidateTable
-) -> tuple[dict[str, list[Candidate]], list[Candidate], set[int]]:
-    """Offerings by model, the offering shown for each, and those a newer version supersedes (by id).
+) -> tuple[dict[str, list[Candidate]], list[Candidate], dict[int, list[Candidate]]]:
+    """Offerings by model, the offering shown for each, and the newer versions that may supersede each (by id).
 
     The same survivors, environment and prices give the same, so the table keeps them.
     """
@@ -518,9 +545,9 @@ def _one_per_model(
     for group in groups.values():
         group.sort(key=ranking.where)  # the offering to show first, the rest in order
     shown = [group[0] for group in groups.values()]
-    old = ranking.superseded(shown)
-    table.cache(key, (kept, groups, shown, old))
-    return groups, shown, old
+    successors = ranking.superseded(shown)
+    table.cache(key, (kept, groups, shown, successors))
+    return groups, shown, successors
 
 
 def _quality_note(table: CandidateTable) -> str:

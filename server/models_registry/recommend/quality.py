@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import orjson
@@ -152,6 +153,22 @@ class QualityTable:
         cell = anchor.get(column) or anchor.get("general")
         return cell.value if cell else 0.0
 
+    @cached_property
+    def _dates(self) -> dict[str, str]:
+        return {s.id.split(":")[0]: s.date[:7] for s in self.sources if s.date}
+
+    def describe(self, source: str) -> str:
+        """A cell's source for a reader: 'LM Arena 2025-12', 'models.dev swe bench pro 2026-07', 'fitted from general'."""
+        if source.startswith("fit:"):
+            return f"fitted from {source[4:].split('->')[0]}"
+        family, _, benchmark = source.partition(":")
+        name = {"lmarena": "LM Arena", "aider-polyglot": "Aider polyglot", "models-dev": "models.dev"}.get(
+            family, family
+        )
+        name = f"{name} {benchmark}" if benchmark else name
+        date = self._dates.get("lmarena-text" if family == "lmarena" else family)
+        return f"{name} {date}" if date else name
+
     def dates(self) -> str:
         return ", ".join(f"{s.id.split(':')[0]} {s.date}" for s in self.sources if ":" not in s.id and s.date)
 
@@ -170,10 +187,9 @@ class Score:
         return BASIS_RANK[self.basis]
 
 
-def _cell_score(cell: Cell) -> Score:
+def _cell_score(cell: Cell, table: QualityTable) -> Score:
     basis: Basis = "measured" if cell.sources and all(s == "lmarena" for s in cell.sources) else "fitted"
-    names = ", ".join(s.replace("models-dev:", "models.dev ") for s in cell.sources)
-    return Score(cell.value, cell.uncertainty, basis, names)
+    return Score(cell.value, cell.uncertainty, basis, ", ".join(table.describe(s) for s in cell.sources))
 
 
 def _tier(identity: Identity) -> str:
@@ -204,7 +220,7 @@ def score_models(
         row = table.models.get(canonical, {})
         scores: dict[str, Score] = {}
         for column in COLUMNS:
-            own = _cell_score(row[column]) if column in row else None
+            own = _cell_score(row[column], table) if column in row else None
             estimate = _line_estimate(identity, lab_by[canonical], lines, table, column)
             if own is not None and estimate is not None:
                 line, bonus = estimate
@@ -298,7 +314,7 @@ def _from_line(
         len({v for v, _ in peers if best_version < v <= identity.version} | {identity.version}), MAX_STEPS
     )
     bonus = LINE_STEP * steps
-    why = f"estimated from {best} ({_cell_score(cell).why}) + {steps} version step(s){note}"
+    why = f"estimated from {best} ({_cell_score(cell, table).why}) + {steps} version step(s){note}"
     return Score(cell.value + bonus + delta, cell.uncertainty + STEP_UNCERTAINTY * steps, "line", why), bonus
 
 

@@ -57,6 +57,13 @@ class RecommendRequest:
     include_preview: bool = False
     limit: int = 5
 
+    def __post_init__(self) -> None:
+        for name in ("capabilities", "input_modalities", "output_modalities", "providers"):
+            if isinstance(
+                value := getattr(self, name), list
+            ):  # a request is a cache key: lists become tuples
+                object.__setattr__(self, name, tuple(value))
+
     def validate(self) -> None:
         def allowed(values: Iterable[str], choices: tuple[str, ...], what: str) -> None:
             if bad := [v for v in values if v not in choices]:
@@ -148,9 +155,12 @@ class RecommendResult(BaseModel):
         None,
         description="cost and context orders: picks at or above this score come first (the reference small model's).",
     )
-    considered: int = Field(description="Models in the catalog before the filters.")
+    considered: int = Field(
+        description="Offerings (a model at a provider) in the catalog before the filters."
+    )
     excluded: dict[str, int] = Field(
-        description="How many models each constraint removed, in the order applied."
+        description="What each step left out, in order: the filters count offerings; the steps after one pick "
+        "per model (superseded, not named, the optimize cuts) count models."
     )
     applied_hints: list[AppliedHint] = Field(
         default_factory=list, description="What the task's words were taken to mean."

@@ -126,9 +126,9 @@ def _optimize(mode: str, note: str = "") -> Action:
     return apply
 
 
-def _context(tokens_of_match: Callable[[re.Match[str]], int], how: str) -> Action:
+def _context(tokens_of_match: Callable[[re.Match[str]], float], how: str) -> Action:
     def apply(r: Reading, match: re.Match[str]) -> str | None:
-        tokens = tokens_of_match(match)
+        tokens = int(min(tokens_of_match(match), MAX_TOKENS))
         if tokens <= r.min_context:
             return None
         r.min_context = tokens
@@ -137,8 +137,11 @@ def _context(tokens_of_match: Callable[[re.Match[str]], int], how: str) -> Actio
     return apply
 
 
+MAX_TOKENS = 10**12  # more than any context: a bigger number in a task is read as this
+
+
 def _number(text: str) -> float:
-    return float(text.replace(",", ""))
+    return min(float(text.replace(",", "") or 0), MAX_TOKENS)
 
 
 def _free(r: Reading, _: re.Match[str]) -> str:
@@ -169,7 +172,9 @@ def _w(words: str) -> re.Pattern[str]:
 # (pattern, action), in order: kinds first, so that "text to speech" is a kind and not audio input.
 _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
     (
-        _w(r"embed(?:s|ding|dings)?|vector (?:search|store|database|index)|semantic search"),
+        _w(
+            r"embeddings?|embedding models?|vector (?:search|store|database|index)|semantic search"
+        ),  # not "embed a bot"
         _kind("embedding"),
     ),
     (_w(r"re-?rank(?:s|ing|er|ers)?"), _kind("rerank")),
@@ -179,14 +184,14 @@ _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
     ),
     (
         _w(
-            r"text[- ]to[- ]speech|tts|read (?:\w+ ){0,3}(?:aloud|out loud)|voice[- ]?overs?|narrat(?:e|es|ion|or)"
+            r"text[- ]to[- ]speech|tts|read (?:\w+ ){0,3}(?:aloud|out loud)|voice[- ]?overs?|narrat(?:e|es|ion)"
         ),
         _kind("text-to-speech"),
     ),
     (
         _w(
             r"voice (?:assistant|agent|bot|chat|interface)s?|speech[- ]to[- ]speech|real[- ]?time (?:voice|audio|speech)"
-            r"|phone (?:agent|calls?)|talk to users"
+            r"|phone (?:agent|bot)s?|answer(?:s|ing)? (?:the )?phone|talk to users"
         ),
         _kind("realtime-voice"),
     ),
@@ -205,9 +210,18 @@ _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
         ),
         _kind("video-generation"),
     ),
-    (_w(r"music|songs?|jingles?|sound effects?"), _kind("audio-generation")),
     (
-        _w(r"moderat(?:e|es|ion|ing)|content safety|guardrails?|safety classifier|toxicity|jailbreaks?"),
+        _w(
+            r"(?:generat\w*|compos\w*|creat\w*|mak\w*|produc\w*) (?:an? |some |the )?(?:\w+ ){0,2}"
+            r"(?:music|songs?|jingles?|soundtracks?|sound effects?)|music generation|text[- ]to[- ]music|background music"
+        ),
+        _kind("audio-generation"),
+    ),
+    (
+        _w(
+            r"moderation|moderating|moderate (?:\w+ )?(?:content|posts|comments|messages|uploads)|content safety"
+            r"|guardrails?|safety classifier|toxicity|jailbreaks?"
+        ),
         _kind("moderation"),
     ),
     (_w(r"deep research|research reports?|web research|search the web|browse the web"), _research),
@@ -256,7 +270,11 @@ _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
     (_w(r"chat\w*|assistants?|general[- ]purpose|q&a|questions|everyday"), _category("general")),
     # Hard requirements: what the task cannot do without.
     (
-        _w(r"vision|images?|screenshots?|photos?|pictures?|diagrams?|charts?|scans?|scanned|ocr(?:-free)?"),
+        _w(  # what a model must see: not "plots charts" or "scans the repo"
+            r"vision|images?|screenshots?|photos?|pictures?|scanned|(?:document|page|receipt|invoice) scans?"
+            r"|scans? of|ocr(?:-free)?|(?:read|describe|interpret|analy[sz]e|understand|look at) (?:the |these |a )?"
+            r"(?:\w+ )?(?:charts?|diagrams?|figures?|plots?)"
+        ),
         _require("input_modalities", "image"),
     ),
     (
@@ -274,27 +292,28 @@ _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
     ),
     # Sizes become limits.
     (
-        _w(r"(\d[\d,]*(?:\.\d+)?)[- ]?pages?"),
-        _context(lambda m: int(_number(m.group(1)) * TOKENS_PER_PAGE), f"{TOKENS_PER_PAGE} tokens a page"),
+        _w(r"(\d[\d,]*+(?:\.\d+)?)[- ]?pages?"),
+        _context(lambda m: _number(m.group(1)) * TOKENS_PER_PAGE, f"{TOKENS_PER_PAGE} tokens a page"),
     ),
     (
-        _w(r"(\d[\d,]*(?:\.\d+)?)\s?([km])?[- ]?tokens?"),
+        _w(r"(\d[\d,]*+(?:\.\d+)?)\s?([km])?[- ]?tokens?"),
         _context(
-            lambda m: int(_number(m.group(1)) * {"k": 1_000, "m": 1_000_000}.get(m.group(2) or "", 1)),
+            lambda m: _number(m.group(1)) * {"k": 1_000, "m": 1_000_000}.get(m.group(2) or "", 1),
             "as stated",
         ),
     ),
     (
-        _w(r"(\d[\d,]*(?:\.\d+)?)\s?(k)?[- ]?words?"),
+        _w(r"(\d[\d,]*+(?:\.\d+)?)\s?(k)?[- ]?words?"),
         _context(
-            lambda m: int(_number(m.group(1)) * (1000 if m.group(2) else 1) * TOKENS_PER_WORD),
+            lambda m: _number(m.group(1)) * (1000 if m.group(2) else 1) * TOKENS_PER_WORD,
             f"{TOKENS_PER_WORD} tokens a word",
         ),
     ),
     (
         _w(
             r"(?:long|large|lengthy|huge) (?:\w+ )?(?:documents?|docs?|context|texts?|files?|pdfs?|reports?|transcripts?"
-            r"|papers?|contracts?|inputs?|codebases?)|books?|whole (?:codebase|repo\w*)"
+            r"|papers?|contracts?|inputs?|codebases?)|(?:a|an|the|this|whole|entire|full|long) books?"
+            r"|whole (?:codebase|repo\w*)"
         ),
         _context(lambda _: LONG_CONTEXT, "a long input"),
     ),
@@ -306,7 +325,13 @@ _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
         _prefer("reasoning"),
     ),
     # Where to sit on the price/quality curve.
-    (_w(r"free|no[- ]cost|zero[- ]cost|(?:don'?t|do not) (?:want to )?pay"), _free),
+    (  # not "free text", "free-form", "feel free"
+        _w(
+            r"free (?:models?|tiers?|plans?|options?|apis?|llms?|offerings?)|for free|no[- ]cost|zero[- ]cost"
+            r"|(?:don'?t|do not) (?:want to )?pay"
+        ),
+        _free,
+    ),
     (
         _w(r"cheap\w*|budget|low[- ]cost|inexpensive|affordable|cost[- ]effective|economical"),
         _optimize("cost"),
