@@ -89,6 +89,29 @@ async def test_get_model_resolves_ids_with_a_slash(tmp_path, mode):
     assert "not callable: set OPENROUTER_API_KEY" in result.content[0].text
 
 
+async def test_list_models_and_get_model_say_what_each_model_is_for(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        embeddings = (await call(client, "list_models", kind="embedding")).structured_content
+        chat = (await call(client, "list_models", kind="chat", limit=500)).structured_content
+        detail = await call(client, "get_model", model="openai/text-embedding-3-small")
+        bad = await call(client, "list_models", kind="telepathy")
+    assert [m["model"] for m in embeddings["providers"]["openai"]] == ["openai/text-embedding-3-small"]
+    assert all(m["kind"] == "chat" for models in chat["providers"].values() for m in models)
+    assert "openai/text-embedding-3-small" not in [m["model"] for m in chat["providers"]["openai"]]
+    assert detail.structured_content["kind"] == "embedding" and "embedding" in detail.content[0].text
+    assert bad.is_error  # the schema lists the kinds
+
+
+async def test_recommend_model_takes_a_kind_and_never_mixes_kinds(tmp_path, mode):
+    async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
+        embeddings = (await call(client, "recommend_model", kind="embedding")).structured_content
+        worded = (await call(client, "recommend_model", task="text embeddings for retrieval")).structured_content
+        chat = (await call(client, "recommend_model", task="cheap classifier")).structured_content
+    assert [p["model"] for p in embeddings["recommendations"]] == ["openai/text-embedding-3-small"]
+    assert worded["kind"] == "embedding" and worded["recommendations"] == embeddings["recommendations"]
+    assert chat["kind"] == "chat" and {p["kind"] for p in chat["recommendations"]} == {"chat"}
+
+
 async def test_unknown_model_is_a_tool_error_with_close_matches(tmp_path, mode):
     async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
         result = await call(client, "get_model", model="openai/gpt-5-mimi")

@@ -121,13 +121,14 @@ class _Ranking:
     def per_million(self, c: Candidate) -> float | None:
         """The price as USD per 1M tokens of this request's mix (balanced compares on this scale)."""
         key = id(c)
-        if key not in self._prices:
-            price = self.call_price(c)
-            if price is not None and self.expected:
-                tokens = (self.plan.expected_input_tokens or 0) + (self.plan.expected_output_tokens or 0)
-                price = price * 1e6 / tokens if tokens else c.blended
-            self._prices[key] = price
-        return self._prices[key]
+        if key in self._prices:
+            return self._prices[key]
+        price = self.call_price(c)
+        if price is not None and self.expected:
+            tokens = (self.plan.expected_input_tokens or 0) + (self.plan.expected_output_tokens or 0)
+            price = price * 1e6 / tokens if tokens else c.blended
+        self._prices[key] = price
+        return price
 
     def where(self, c: Candidate) -> tuple:
         """Which offering of a model to show: lower is better."""
@@ -156,11 +157,15 @@ class _Ranking:
 
     def value(self, c: Candidate) -> float:
         """The score the order compares: with the task's preferences, and a preview's handicap."""
-        key = id(c)
-        if key not in self._values:
-            value = self.score(c) + PREFERENCE_BONUS * len(self.preferences_met(c))
-            self._values[key] = value - PREVIEW_MARGIN if c.preview else value
-        return self._values[key]
+        value = self._values.get(id(c))
+        if value is None:
+            value = c.scores[self.plan.column].value
+            if self.plan.prefer:
+                value += PREFERENCE_BONUS * len(self.preferences_met(c))
+            if c.preview:
+                value -= PREVIEW_MARGIN
+            self._values[id(c)] = value
+        return value
 
     @property
     def margin(self) -> float:
@@ -308,7 +313,8 @@ class _Ranking:
     def _survey(self, current: list[Candidate]) -> None:
         """The picks' values and the best of them; whether every score is a guess, and each lab's newest major version."""
         self.current = current
-        values = self._values = {id(c): self.value(c) for c in current}  # value() reads these from here on
+        value = self.value
+        values = {id(c): value(c) for c in current}
         self.best = max(values.values(), default=None)
         self.guesswork = all(c.scores[self.plan.column].basis == "guess" for c in current)
         self._newest_major: dict[str, float] = {}
