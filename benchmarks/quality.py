@@ -10,7 +10,6 @@ before 2025-12 whose general score is measured or fitted rather than estimated (
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -19,9 +18,8 @@ from tests.test_panel import (
     HOLDOUT_FILE,
     HOLDOUT_THRESHOLD,
     THRESHOLD,
-    build_registry,
     load_scenarios,
-    run_panel,
+    run_panels_in_temp_home,
 )
 
 from models_registry.recommend.candidates import coverage
@@ -32,33 +30,22 @@ from ._timing import Check, print_table
 
 
 def _panels() -> list[Check]:
-    with tempfile.TemporaryDirectory(prefix="models-registry-panel-") as tmp:
-        root = Path(tmp)
-        for name in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
-            os.environ[name] = str(root / name.lower())
-        env: dict[str, str] = {}
-        registries: dict[str, Registry] = {}
-
-        def registry_for(catalog: str) -> Registry:
-            if catalog not in registries:
-                registries[catalog] = build_registry(catalog, root / catalog, env)
-            return registries[catalog]
-
-        checks = []
-        for title, scenarios, threshold in (
-            ("expert panel: first pick accepted", load_scenarios(), THRESHOLD),
-            ("held-out panel: first pick accepted", load_scenarios(HOLDOUT_FILE), HOLDOUT_THRESHOLD),
-        ):
-            outcomes = run_panel(registry_for, env, scenarios)
-            accepted = sum(o.passed for o in outcomes)
-            absolute = sum(bool(o.absolute) for o in outcomes)
-            failed = ", ".join(o.scenario["id"] for o in outcomes if not o.passed)
-            checks.append(Check(
-                title, f"{accepted}/{len(outcomes)} ({accepted / len(outcomes):.0%})", f"{absolute} other-kind or duplicate",
-                f">= {threshold:.0%}", accepted / len(outcomes) >= threshold and not absolute,
-                note=f"Not accepted: {failed or 'none'}.",
-            ))
-        return checks
+    panels = (
+        ("expert panel: first pick accepted", load_scenarios(), THRESHOLD),
+        ("held-out panel: first pick accepted", load_scenarios(HOLDOUT_FILE), HOLDOUT_THRESHOLD),
+    )
+    results = run_panels_in_temp_home(*(scenarios for _, scenarios, _ in panels))
+    checks = []
+    for (title, _, threshold), outcomes in zip(panels, results, strict=True):
+        accepted = sum(o.passed for o in outcomes)
+        absolute = sum(bool(o.absolute) for o in outcomes)
+        failed = ", ".join(o.scenario["id"] for o in outcomes if not o.passed)
+        checks.append(Check(
+            title, f"{accepted}/{len(outcomes)} ({accepted / len(outcomes):.0%})", f"{absolute} other-kind or duplicate",
+            f">= {threshold:.0%}", accepted / len(outcomes) >= threshold and not absolute,
+            note=f"Not accepted: {failed or 'none'}.",
+        ))
+    return checks
 
 
 def _coverage() -> Check:

@@ -25,10 +25,10 @@ with the same absolute rules. For a per-scenario report run
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import gzip
 import json
-import os
 import re
 import sys
 import tempfile
@@ -243,7 +243,7 @@ def run_scenario(registry: Registry, env: dict[str, str], scenario: Mapping[str,
     env.update(scenario["env"])
     try:
         result = registry.recommend(request_for(scenario))
-    except Exception as exc:  # the contract is being rewritten: a failing scenario, not a stopped panel
+    except Exception as exc:  # noqa: BLE001 - a crash fails its scenario and the panel reports the rest
         outcome = Outcome(dict(scenario))
         outcome.problems.append(f"error: {type(exc).__name__}: {exc}")
         return outcome
@@ -268,6 +268,29 @@ def failure_report(outcomes: list[Outcome], only_absolute: bool = False) -> str:
     return "\n".join(o.describe() for o in failed)
 
 
+@contextlib.contextmanager
+def panel_home(root: Path, env: dict[str, str]) -> Iterator[Callable[[str], Registry]]:
+    """Registries built on demand, one per catalog, with HOME and the XDG dirs under `root` meanwhile."""
+    registries: dict[str, Registry] = {}
+
+    def registry_for(catalog: str) -> Registry:
+        if catalog not in registries:
+            registries[catalog] = build_registry(catalog, root / catalog, env)
+        return registries[catalog]
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+            patch.setenv(name, str(root / name.lower()))
+        yield registry_for
+
+
+def run_panels_in_temp_home(*panels: list[dict[str, Any]]) -> list[list[Outcome]]:
+    """Each panel's outcomes, for callers outside pytest (`python -m tests.test_panel`, the benchmarks)."""
+    env: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="panel-") as tmp, panel_home(Path(tmp), env) as registry_for:
+        return [run_panel(registry_for, env, scenarios) for scenarios in panels]
+
+
 # --- pytest ----------------------------------------------------------------------------------
 
 _ENV: dict[str, str] = {}  # the registries read credentials from this mapping at every call
@@ -276,18 +299,8 @@ _ENV: dict[str, str] = {}  # the registries read credentials from this mapping a
 @pytest.fixture(scope="module")
 def registry_for(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], Registry]]:
     """One registry per catalog for the module, shared by both panels."""
-    root = tmp_path_factory.mktemp("panel")
-    registries: dict[str, Registry] = {}
-    # Module fixtures are built before the autouse `isolated_env`: keep the user's own files out here too.
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
-            patch.setenv(name, str(root / name.lower()))
-
-        def registry(catalog: str) -> Registry:
-            if catalog not in registries:
-                registries[catalog] = build_registry(catalog, root / catalog, _ENV)
-            return registries[catalog]
-
+    # Module fixtures are built before the autouse `isolated_env`, so panel_home keeps the user's files out.
+    with panel_home(tmp_path_factory.mktemp("panel"), _ENV) as registry:
         yield registry
 
 
@@ -427,19 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(wanted[at + 1])
         del wanted[at : at + 2]
     scenarios = [s for s in load_scenarios(path) if not wanted or any(w in s["id"] for w in wanted)]
-    with tempfile.TemporaryDirectory(prefix="panel-") as tmp:
-        root = Path(tmp)
-        for name in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
-            os.environ[name] = str(root / name.lower())
-        env: dict[str, str] = {}
-        registries: dict[str, Registry] = {}
-
-        def registry_for(catalog: str) -> Registry:
-            if catalog not in registries:
-                registries[catalog] = build_registry(catalog, root / catalog, env)
-            return registries[catalog]
-
-        outcomes = run_panel(registry_for, env, scenarios)
+    (outcomes,) = run_panels_in_temp_home(scenarios)
     for outcome in outcomes:
         print(outcome.describe())
     absolute = sum(bool(o.absolute) for o in outcomes)
