@@ -79,6 +79,7 @@ CREDENTIAL_SETS = {  # the credential sets the panel must cover (AWS_REGION is a
     "Mistral only": {"MISTRAL_API_KEY"},
     "DeepSeek only": {"DEEPSEEK_API_KEY"},
     "xAI only": {"XAI_API_KEY"},
+    "Cerebras only": {"CEREBRAS_API_KEY"},
     "none": set(),
 }
 KNOWN_VARIABLES = set().union(*CREDENTIAL_SETS.values()) | {"AWS_REGION"}

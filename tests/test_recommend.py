@@ -60,6 +60,7 @@ BALANCED_SPAN = 80.0
 BALANCED_MARGINS = {"coding": 10.0, "agentic": 10.0, "creative": 20.0}  # 45 otherwise
 COST_SPAN = 4.0
 PRICE_TIE = 1.1
+CONTEXT_TIE = 1.1
 NEWER_PRICE = 1.5
 EPS = 1e-6
 # What ordering leaves out after the filters (README: "What was left out, and why, is in excluded").
@@ -290,12 +291,19 @@ def assert_balanced_order(picks: list[Recommendation], prices: list[float | None
             assert prices[0] <= PRICE_TIE * min(known) + EPS, (prices[0], known)
 
 
-def assert_context_order(picks: list[Recommendation]) -> None:
-    """The largest context first among the picks above the floor, which come first."""
+def assert_context_order(picks: list[Recommendation], values: list[float]) -> None:
+    """Above the floor first; then bands of 10% below the largest context, each best score first (5 points a tie)."""
     sides = [floor_side(p) is not False for p in picks]
     assert sides == sorted(sides, reverse=True)
-    above = [p.context for p, side in zip(picks, sides, strict=True) if side]
-    assert above == sorted(above, reverse=True)
+    above = [(p.context, v) for p, v, side in zip(picks, values, sides, strict=True) if side and p.context]
+    if not above:
+        return
+    largest = max(context for context, _ in above)
+    bands = [math.floor(math.log(largest / context, CONTEXT_TIE)) if context < largest else 0 for context, _ in above]
+    assert bands == sorted(bands), (bands, above)
+    for i, j in combinations(range(len(above)), 2):
+        if bands[i] == bands[j]:
+            assert above[j][1] < above[i][1] + NEAR_TIE + EPS, (i, j, above)
 
 
 def assert_documented_order(registry: Registry, result: RecommendResult, req: RecommendRequest) -> None:
@@ -318,7 +326,7 @@ def assert_documented_order(registry: Registry, result: RecommendResult, req: Re
         case "balanced":
             assert_balanced_order(picks, prices, values, plan.category)
         case "context":
-            assert_context_order(picks)
+            assert_context_order(picks, values)
 
 
 def assert_nothing_superseded(registry: Registry, result: RecommendResult, req: RecommendRequest) -> None:

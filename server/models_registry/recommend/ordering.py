@@ -12,7 +12,9 @@
      tokens, 3 input : 1 output; an unknown price last); then the rest by score;
    - `cost`: the cheapest model whose score reaches the quality floor (the reference small
      model's score in that column; an estimate must clear it by its uncertainty), then the rest;
-   - `context`: the largest context above the same floor.
+   - `context`: the largest context above the same floor; contexts within `CONTEXT_TIE` of the
+     largest are one band (1,050,000 and 1,000,000 tokens hold the same documents), best score
+     first, without premium tiers (as balanced: gpt-5.5-pro beside gpt-5.5).
    Near-ties (within `NEAR_TIE` points, or prices within `PRICE_TIE`) go to the
    better-measured, then to the user's default model and provider, then to the newer, then to
    the cheaper. A preview counts `PREVIEW_MARGIN` points below its score, so it wins only
@@ -51,6 +53,7 @@ COST_SPAN = (
     4.0  # "cheap": picks dearer than this times the cheapest good-enough pick are not what was asked for
 )
 PRICE_TIE = 1.1  # prices within 10% of each other are a tie
+CONTEXT_TIE = 1.1  # context: bands of 10% below the largest context above the floor
 PREVIEW_MARGIN = 10.0
 PREFERENCE_BONUS = 10.0
 
@@ -101,6 +104,7 @@ class _Ranking:
         self.guesswork = False  # every pick's score a guess, set by `order`
         self._newest_major: dict[str, float] = {}
         self._by_lab: dict[str, list[tuple[float, float]]] | None = None  # for `not_worth_it`
+        self.largest_context = 0  # for `context_band`, set by `_sorted`
 
     # --- offerings -------------------------------------------------------------------------------
 
@@ -205,6 +209,12 @@ class _Ranking:
             return (True, 0.0)
         return (False, math.floor(math.log(max(price, 1e-6), PRICE_TIE)))
 
+    def context_band(self, c: Candidate) -> int:
+        """How many `CONTEXT_TIE` steps below the largest context above the floor (0: within one)."""
+        if c.context <= 0 or c.context >= self.largest_context:
+            return 0
+        return math.floor(math.log(self.largest_context / c.context, CONTEXT_TIE))
+
     def primary(self, c: Candidate) -> tuple:
         # What the task names by name first; with nothing measured, a lab's older generation last.
         named = (-self.named(c), self.older_generation(c))
@@ -212,7 +222,7 @@ class _Ranking:
             case "cost":
                 return (*named, self.below_floor(c), *self.price_step(c), self.fast_last(c), -self.value(c))
             case "context":
-                return (*named, self.below_floor(c), -c.context, *self.price_step(c))
+                return (*named, self.below_floor(c), c.context <= 0, self.context_band(c), -self.value(c))
             case "balanced":
                 # Bands of `margin` below the best, each cheapest first.
                 below = self.best - self.value(c) if self.best is not None else 0.0
@@ -330,6 +340,7 @@ class _Ranking:
         if self.guesswork:
             return []
         best = self.best if self.best is not None else -math.inf
+        premium = f"a premium tier: over {PRICE_SPREAD:g}x the price of its lab's model within {BALANCED_MARGIN:g} points"
         match self.plan.optimize:
             case "capability":
                 return [
@@ -345,11 +356,10 @@ class _Ranking:
                         f"more than {BALANCED_SPAN:g} below the best score",
                         lambda c: values[id(c)] >= best - BALANCED_SPAN,
                     ),
-                    (
-                        f"a premium tier: over {PRICE_SPREAD:g}x the price of its lab's model within {BALANCED_MARGIN:g} points",
-                        lambda c: not self.not_worth_it(c),
-                    ),
+                    (premium, lambda c: not self.not_worth_it(c)),
                 ]
+            case "context":  # asked for room, not for the best: a premium tier is not what was asked
+                return [(premium, lambda c: not self.not_worth_it(c))]
             case "cost":
                 cheapest = min(
                     (
@@ -393,6 +403,7 @@ class _Ranking:
         return cheaper > 0 and self.value(c) - rows[cheaper - 1][1] < BALANCED_MARGIN
 
     def _sorted(self, picks: list[Candidate]) -> list[Candidate]:
+        self.largest_context = max((c.context for c in picks if not self.below_floor(c)), default=0)
         keys = {id(c): (self.primary(c), self.tie(c)) for c in picks}  # each computed once
 
         def tie(c: Candidate) -> tuple:
