@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import anyio
@@ -24,6 +25,21 @@ from models_registry.sources import load_snapshot
 from .reliability_report import ReliabilityReport
 
 DATA = Path(__file__).parent / "data"
+
+
+@cache
+def bundled_catalog() -> dict[str, dict]:
+    """provider_id -> provider entry (with "models"), straight from the bundled api.json."""
+    return load_snapshot().catalog.raw
+
+
+def bundled_model(provider_id: str, model_id: str) -> dict:
+    """A model's raw entry in the bundled catalog; fails clearly when a test table names one it lacks."""
+    providers = bundled_catalog()
+    assert provider_id in providers, f"provider {provider_id!r} is not in the bundled catalog (snapshot/api.json)"
+    models = providers[provider_id]["models"]
+    assert model_id in models, f"model {model_id!r} is not offered by {provider_id!r} in the bundled catalog"
+    return models[model_id]
 MINI_CATALOG = DATA / "mini-api.json"
 
 

@@ -6,30 +6,15 @@ implementation's, so only equality between pairs is tested.
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
 from models_registry.recommend.identity import bedrock_region, canonical_id, is_free_tier
-from models_registry.sources import load_snapshot
 
-
-@cache
-def catalog() -> dict[str, dict]:
-    """provider_id -> provider entry (with "models"), straight from the bundled api.json."""
-    return load_snapshot().catalog.raw
-
-
-def assert_in_catalog(provider_id: str, model_id: str) -> None:
-    providers = catalog()
-    assert provider_id in providers, f"provider {provider_id!r} is not in the bundled catalog (snapshot/api.json)"
-    assert model_id in providers[provider_id]["models"], (
-        f"model {model_id!r} is not offered by {provider_id!r} in the bundled catalog; fix the test table"
-    )
+from .conftest import bundled_model
 
 
 def canon(provider_id: str, model_id: str) -> str:
-    assert_in_catalog(provider_id, model_id)
+    bundled_model(provider_id, model_id)
     return canonical_id(provider_id, model_id)
 
 
@@ -186,8 +171,8 @@ def test_different_models_that_look_alike(a: tuple[str, str], b: tuple[str, str]
 def test_pair_tables_are_broad_and_real():
     assert len(SAME) >= 45 and len(DIFFERENT) >= 25
     for a, b in SAME + DIFFERENT:
-        assert_in_catalog(*a)
-        assert_in_catalog(*b)
+        bundled_model(*a)
+        bundled_model(*b)
         assert a != b, f"{a} is paired with itself"
 
 
@@ -245,13 +230,13 @@ NOT_FREE = [
 
 @pytest.mark.parametrize(("provider_id", "model_id"), FREE, ids=label)
 def test_free_tier_offerings(provider_id: str, model_id: str):
-    assert_in_catalog(provider_id, model_id)
+    bundled_model(provider_id, model_id)
     assert is_free_tier(provider_id, model_id) is True
 
 
 @pytest.mark.parametrize(("provider_id", "model_id"), NOT_FREE, ids=label)
 def test_paid_and_merely_zero_priced_offerings_are_not_free_tiers(provider_id: str, model_id: str):
-    assert_in_catalog(provider_id, model_id)
+    bundled_model(provider_id, model_id)
     assert is_free_tier(provider_id, model_id) is False
 
 
@@ -276,5 +261,5 @@ REGIONS = [
 
 @pytest.mark.parametrize(("model_id", "region"), REGIONS, ids=label)
 def test_bedrock_region(model_id: str, region: str | None):
-    assert_in_catalog("amazon-bedrock", model_id)
+    bundled_model("amazon-bedrock", model_id)
     assert bedrock_region(model_id) == region

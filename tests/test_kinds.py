@@ -12,34 +12,18 @@ from functools import cache
 import pytest
 
 from models_registry.recommend.kinds import KINDS, kind_of
-from models_registry.sources import load_snapshot
 
-from .conftest import DATA
+from .conftest import DATA, bundled_catalog, bundled_model
 
 LITELLM_MODES = DATA / "litellm-modes.json"
 
 
-@cache
-def catalog() -> dict[str, dict]:
-    """provider_id -> provider entry (with "models"), straight from the bundled api.json."""
-    return load_snapshot().catalog.raw
-
-
-def catalog_model(provider_id: str, model_id: str) -> dict:
-    """The raw catalog entry; fails clearly when a table row names something the bundled catalog lacks."""
-    providers = catalog()
-    assert provider_id in providers, f"provider {provider_id!r} is not in the bundled catalog (snapshot/api.json)"
-    models = providers[provider_id]["models"]
-    assert model_id in models, f"model {model_id!r} is not offered by {provider_id!r} in the bundled catalog"
-    return models[model_id]
-
-
 def all_models() -> list[tuple[str, str, dict]]:
-    return [(pid, mid, raw) for pid, p in sorted(catalog().items()) for mid, raw in sorted(p["models"].items())]
+    return [(pid, mid, raw) for pid, p in sorted(bundled_catalog().items()) for mid, raw in sorted(p["models"].items())]
 
 
 def kind(provider_id: str, model_id: str) -> str:
-    return kind_of(model_id, catalog_model(provider_id, model_id))
+    return kind_of(model_id, bundled_model(provider_id, model_id))
 
 
 def modalities(raw: dict) -> tuple[list[str], list[str]]:
@@ -258,7 +242,7 @@ IMAGE_OUTPUT_BUT_CHAT = {("poe", "openai/gpt-5.4"), ("poe", "openai/gpt-5.4-pro"
 
 def test_image_only_output_models_are_image_generation():
     for key in IMAGE_OUTPUT_BUT_CHAT:
-        catalog_model(*key)
+        bundled_model(*key)
     models = [(pid, mid, raw) for pid, mid, raw in all_models() if modalities(raw)[1] == ["image"]]
     assert len(models) >= 50
     wrong = [
@@ -271,7 +255,7 @@ def test_image_only_output_models_are_image_generation():
 
 
 def test_kind_of_does_not_mutate_the_catalog_entry():
-    raw = catalog_model("openai", "text-embedding-3-small")
+    raw = bundled_model("openai", "text-embedding-3-small")
     before = json.dumps(raw, sort_keys=True)
     assert kind_of("text-embedding-3-small", dict(raw)) == kind_of("text-embedding-3-small", raw)
     assert json.dumps(raw, sort_keys=True) == before, "kind_of must not mutate the catalog entry"
@@ -391,7 +375,7 @@ def litellm_matches() -> dict[tuple[str, str], tuple[str, str]]:
     modes = litellm_modes()
     found: dict[tuple[str, str], tuple[str, str]] = {}
     for provider_id, prefixes in LITELLM_PREFIXES.items():
-        for model_id in catalog().get(provider_id, {}).get("models", {}):
+        for model_id in bundled_catalog().get(provider_id, {}).get("models", {}):
             for prefix in prefixes:
                 name = prefix + model_id
                 if name in modes:
@@ -410,14 +394,14 @@ def test_litellm_fixture_names_its_source_and_holds_only_modes():
 
 
 def test_litellm_prefix_table_names_real_providers():
-    missing = sorted(set(LITELLM_PREFIXES) - set(catalog()))
+    missing = sorted(set(LITELLM_PREFIXES) - set(bundled_catalog()))
     assert missing == [], f"LITELLM_PREFIXES names providers the bundled catalog lacks: {missing}"
 
 
 def test_known_disagreements_are_real_disagreements():
     matches = litellm_matches()
     for key, ours in KNOWN_DISAGREEMENTS.items():
-        catalog_model(*key)
+        bundled_model(*key)
         assert key in matches, f"{key} is listed as a LiteLLM disagreement but LiteLLM does not know it"
         assert matches[key][1] != ours, f"{key}: LiteLLM now agrees ({ours}); drop it from KNOWN_DISAGREEMENTS"
 
