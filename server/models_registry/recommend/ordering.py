@@ -156,9 +156,6 @@ class _Ranking:
 
     # --- order -----------------------------------------------------------------------------------
 
-    def score(self, c: Candidate) -> float:
-        return c.scores[self.plan.column].value
-
     def value(self, c: Candidate) -> float:
         """The score the order compares: with the task's preferences, and a preview's handicap."""
         value = self._values.get(id(c))
@@ -323,9 +320,7 @@ class _Ranking:
     def _survey(self, current: list[Candidate]) -> None:
         """The picks' values and the best of them; whether every score is a guess, and each lab's newest major version."""
         self.current = current
-        value = self.value
-        values = {id(c): value(c) for c in current}
-        self.best = max(values.values(), default=None)
+        self.best = max(map(self.value, current), default=None)  # value() keeps each in self._values
         self.guesswork = all(c.scores[self.plan.column].basis == "guess" for c in current)
         self._newest_major: dict[str, float] = {}
         for c in current if self.guesswork else ():
