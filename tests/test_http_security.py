@@ -138,6 +138,16 @@ def rss_mib(pid: int) -> float:
     raise AssertionError("no VmRSS line")
 
 
+async def openai_available_with(base: str, authorization: str) -> bool:
+    """An MCP SDK client sending this Authorization header asks whether openai/gpt-5 is available."""
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": authorization}) as http,
+        Client(streamable_http_client(f"{base}/mcp", http_client=http), mode="legacy") as client,
+    ):
+        result = await client.call_tool("get_model", {"model": "openai/gpt-5"})
+    return result.structured_content["available"] is True
+
+
 def record(reliability, check: str, expected: str, got: str) -> None:
     reliability.record(SECTION, {"check": check, "expected": expected, "got": got, "result": "pass"})
 
@@ -268,12 +278,7 @@ async def test_token_guards_a_non_loopback_bind(tmp_path, reliability):
             "421",
             str(foreign.status_code),
         )
-        async with (
-            httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}) as http,
-            Client(streamable_http_client(f"{base}/mcp", http_client=http), mode="legacy") as client,
-        ):
-            result = await client.call_tool("get_model", {"model": "openai/gpt-5"})
-        assert result.structured_content["available"] is True
+        assert await openai_available_with(base, f"Bearer {TOKEN}")
         record(
             reliability, "auth, 0.0.0.0 bind: MCP client with the token", "tool call works", "tool call works"
         )
@@ -480,6 +485,13 @@ def describe(status: int, payload) -> str:
 
 def vanish(port: int) -> str:
     """Open a session (initialize), read its id from the response head, and hang up without a DELETE."""
+    status, session_id = initialize_and_hang_up(port)
+    assert status == 200 and session_id, f"no session: HTTP {status}"
+    return session_id
+
+
+def initialize_and_hang_up(port: int) -> tuple[int, str | None]:
+    """One session-opening initialize POST on its own connection, then hang up: (status, session id or None)."""
     body = json.dumps(initialize_request()).encode()
     with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
         sock.sendall(post_head(port, len(body)) + body)
@@ -488,11 +500,12 @@ def vanish(port: int) -> str:
             chunk = sock.recv(65536)
             assert chunk, "the server hung up before answering"
             head += chunk
-    for line in head.split(b"\r\n\r\n")[0].split(b"\r\n"):
+    lines = head.split(b"\r\n\r\n")[0].split(b"\r\n")
+    for line in lines[1:]:
         name, _, value = line.partition(b":")
         if name.lower() == b"mcp-session-id":
-            return value.strip().decode()
-    raise AssertionError(f"no session id in {head[:300]!r}")
+            return int(lines[0].split()[1]), value.strip().decode()
+    return int(lines[0].split()[1]), None
 
 
 def ping_status(base: str, session_id: str) -> int:
