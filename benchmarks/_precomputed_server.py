@@ -2,8 +2,8 @@
 
     python benchmarks/_precomputed_server.py
 
-The same tools, output schemas, validation and serialisation as `models-registry serve`,
-but `Registry.recommend` returns a result it computed once per request: the difference
+The same tools, output schemas, validation, serialisation and stdio transport as
+`models-registry serve`, but `Registry.recommend` returns a result it computed once per request: the difference
 between the two servers' round trips is the ranking work alone (issue 12's figure).
 """
 
@@ -11,12 +11,15 @@ import gc
 import sys
 from functools import cache
 
+import anyio
+
 gc.disable()
 
 from models_registry.mcp_server import build_server
 from models_registry.recommend import RecommendRequest, RecommendResult
 from models_registry.registry import Registry
 from models_registry.settings import Settings
+from models_registry.stdio import serve_stdio
 
 
 class Precomputed(Registry):
@@ -31,5 +34,5 @@ if __name__ == "__main__":
     server = build_server(Precomputed(Settings.from_env()))
     gc.freeze()
     gc.enable()
-    server.run()
+    anyio.run(serve_stdio, server)
     sys.exit(0)

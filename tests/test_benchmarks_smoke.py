@@ -23,6 +23,7 @@ FIGURES = [
     "expert panel: first pick accepted",
     "held-out panel: first pick accepted",
     "quality table: big labs' chat models",
+    "memory: HTTP server after 600 subscribe/unsubscribe calls",
 ]
 
 

@@ -42,7 +42,6 @@ def test_unknown_fields_are_kept_and_passed_through():
         ("limit", {"context": "lots"}),  # wrong type inside a required object
         ("limit", None),  # a required object missing its value
         ("tool_call", "maybe"),  # a flag that is not a boolean
-        ("cost", {"input": "cheap", "output": 1}),  # a price that is not a number
     ],
 )
 def test_one_malformed_model_is_skipped_and_counted(field, value):
@@ -53,6 +52,24 @@ def test_one_malformed_model_is_skipped_and_counted(field, value):
     assert "gpt-5-mini" in catalog.raw["openai"]["models"]
     assert [s.ref for s in catalog.skipped] == ["openai/gpt-5"]
     assert field in catalog.skipped[0].reason
+
+
+@pytest.mark.parametrize(
+    "cost",
+    [
+        {"input": "cheap", "output": 1},  # a price that is not a number
+        {"input": -5, "output": 1},  # negative: would rank as the cheapest model there is
+        {"input": 1, "output": 2, "tiers": [{"input": -1, "output": 2, "tier": {"type": "context", "size": 1}}]},
+    ],
+)
+def test_a_model_with_a_bad_price_is_kept_with_its_price_unknown_and_counted(cost):
+    raw = mini()
+    raw["openai"]["models"]["gpt-5"]["cost"] = cost
+    catalog = parse_catalog(orjson.dumps(raw))
+    assert "cost" not in catalog.raw["openai"]["models"]["gpt-5"]
+    assert catalog.provider("openai").models["gpt-5"].cost is None
+    assert [s.ref for s in catalog.skipped] == ["openai/gpt-5"]
+    assert catalog.skipped[0].reason.startswith("cost.") and "price is left unknown" in catalog.skipped[0].reason
 
 
 def test_a_malformed_provider_is_skipped_without_its_neighbours():

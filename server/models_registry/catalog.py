@@ -46,15 +46,15 @@ class _Open(BaseModel):
 
 
 class Prices(_Open):
-    """Prices in USD per million tokens."""
+    """Prices in USD per million tokens; a negative price is invalid data, not a discount."""
 
-    input: float | None = Field(None, description="Input (prompt) tokens, USD per 1M.")
-    output: float | None = Field(None, description="Output (completion) tokens, USD per 1M.")
-    reasoning: float | None = Field(None, description="Reasoning tokens, USD per 1M, where billed apart.")
-    cache_read: float | None = Field(None, description="Cached input tokens read, USD per 1M.")
-    cache_write: float | None = Field(None, description="Input tokens written to the cache, USD per 1M.")
-    input_audio: float | None = Field(None, description="Audio input tokens, USD per 1M.")
-    output_audio: float | None = Field(None, description="Audio output tokens, USD per 1M.")
+    input: float | None = Field(None, ge=0, description="Input (prompt) tokens, USD per 1M.")
+    output: float | None = Field(None, ge=0, description="Output (completion) tokens, USD per 1M.")
+    reasoning: float | None = Field(None, ge=0, description="Reasoning tokens, USD per 1M, where billed apart.")
+    cache_read: float | None = Field(None, ge=0, description="Cached input tokens read, USD per 1M.")
+    cache_write: float | None = Field(None, ge=0, description="Input tokens written to the cache, USD per 1M.")
+    input_audio: float | None = Field(None, ge=0, description="Audio input tokens, USD per 1M.")
+    output_audio: float | None = Field(None, ge=0, description="Audio output tokens, USD per 1M.")
 
 
 class TierSpec(_Open):
@@ -414,8 +414,10 @@ class Catalog:
 def parse_catalog(data: bytes | dict[str, Any]) -> Catalog:
     """Validate an untrusted api.json and return a `Catalog` of what passed.
 
-    One malformed model or provider is skipped and recorded in `Catalog.skipped`;
-    only input that is not a catalog at all raises `CatalogError`.
+    One malformed model or provider is skipped and recorded in `Catalog.skipped` (so is an
+    entry whose inner "id" differs from its key, or one nested too deep to write back); a model
+    whose only fault is its prices is kept, price unknown, and recorded too. Only input that is
+    not a catalog at all raises `CatalogError`.
     """
     if isinstance(data, bytes | bytearray | memoryview):
         try:
@@ -434,13 +436,86 @@ def parse_catalog(data: bytes | dict[str, Any]) -> Catalog:
         except ValidationError as exc:
             skipped.append(SkippedEntry(ref=str(provider_id), reason=_first_error(exc)))
             continue
+        if raw_provider["id"] != provider_id:
+            skipped.append(SkippedEntry(ref=provider_id, reason=_id_mismatch(raw_provider["id"], provider_id)))
+            continue
         good_models: dict[str, Any] = {}
         for model_id, raw_model in raw_provider.get("models", {}).items():
-            try:
-                Model.model_validate(raw_model)
-            except ValidationError as exc:
-                skipped.append(SkippedEntry(ref=f"{provider_id}/{model_id}", reason=_first_error(exc)))
-                continue
-            good_models[model_id] = raw_model
+            kept, problem = _checked_model(model_id, raw_model)
+            if problem:
+                skipped.append(SkippedEntry(ref=f"{provider_id}/{model_id}", reason=problem))
+            if kept is not None:
+                good_models[model_id] = kept
         clean[provider_id] = {**raw_provider, "models": good_models}
+    _drop_unwritable(clean, skipped)
     return Catalog(clean, skipped)
+
+
+def _id_mismatch(inner: str, key: str) -> str:
+    # The key is the identity everywhere (refs, lookups, defaults). An entry whose own "id" names
+    # something else is rejected rather than repaired: it is either a mistake, and then neither
+    # name can be trusted, or an entry passing as another provider's (models.dev never has one).
+    return f"id: {inner!r} differs from its key {key!r}"
+
+
+def _checked_model(model_id: str, raw_model: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """(the model to keep or None, what was wrong with it or None).
+
+    A model whose only fault is its prices (a negative or non-numeric price) is kept with its
+    price unknown: it can still be called, and unknown is already a state every ranking handles.
+    """
+    try:
+        Model.model_validate(raw_model)
+    except ValidationError as exc:
+        reason = _first_error(exc)
+        if not all(err["loc"][:1] == ("cost",) for err in exc.errors(include_url=False, include_input=False)):
+            return None, reason
+        unpriced = {key: value for key, value in raw_model.items() if key != "cost"}
+        return unpriced, f"{reason} (its price is left unknown)"
+    if raw_model["id"] != model_id:
+        return None, _id_mismatch(raw_model["id"], model_id)
+    return raw_model, None
+
+
+MAX_DEPTH = 64  # models.dev nests 9 levels; orjson reads 1024 but writes no more than 254
+
+
+def _drop_unwritable(clean: dict[str, dict[str, Any]], skipped: list[SkippedEntry]) -> None:
+    """Leave out what is nested too deep to be written back (to the cache, `--json`, models://catalog).
+
+    Cheap when nothing is: one orjson write of the whole catalog, in C. Only when that fails are
+    the entries walked, and those nested deeper than MAX_DEPTH dropped.
+    """
+    try:
+        orjson.dumps(clean)
+        return
+    except TypeError:
+        pass
+    for provider_id in list(clean):
+        entry = clean[provider_id]
+        if _depth({key: value for key, value in entry.items() if key != "models"}) > MAX_DEPTH:
+            skipped.append(SkippedEntry(ref=provider_id, reason=f"nested more than {MAX_DEPTH} levels deep"))
+            del clean[provider_id]
+            continue
+        for model_id, model in list(entry["models"].items()):
+            if _depth(model) > MAX_DEPTH:
+                skipped.append(SkippedEntry(ref=f"{provider_id}/{model_id}", reason=f"nested more than {MAX_DEPTH} levels deep"))
+                del entry["models"][model_id]
+
+
+def _depth(value: Any) -> int:
+    """How many objects and arrays deep `value` goes, walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest

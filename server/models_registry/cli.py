@@ -5,6 +5,10 @@ and never wait on the network; they say on stderr when it is stale and how to
 refresh. `refresh` is the one command that fetches. Every command takes
 `--json`, which prints the same pydantic models the MCP tools return.
 Errors are one line on stderr naming the fix, with exit code 1.
+
+Catalog text is untrusted: every human-readable line goes out through `_echo` and every table
+cell through `_styled`, which pass it through `_printable` (no terminal control survives) and
+hand rich `Text`, never markup. `--json` escapes the same characters inside its strings.
 """
 
 from __future__ import annotations
@@ -55,54 +59,96 @@ class CliError(Exception):
     """A one-line error for the user; the CLI prints 'Error: …' and exits 1."""
 
 
+# What a terminal would act on rather than show: C0 controls, DEL, C1 controls (0x9b is CSI to an
+# 8-bit terminal) and the bidi embeddings, overrides, isolates and marks that reorder a line.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Line and column breaks: a space keeps a table cell or a printed line on one line.
+_BREAKS = frozenset("\t\n\v\f\r\x85\u2028\u2029")
+
+
+def _neutral(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _BREAKS:
+        return " "
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"  # visible, so an odd id still reads as odd
+
+
+def _printable(text: object) -> str:
+    """`text` safe to show on a terminal: breaks become spaces, other controls their \\x.. / \\u.... escape."""
+    return _CONTROLS.sub(_neutral, str(text))
+
+
+def _echo(line: str = "", *, err: bool = False) -> None:
+    """Print one human-readable line (to stderr with err=True) with every terminal control neutralised."""
+    print(_printable(line), file=sys.stderr if err else sys.stdout)
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log lines quote catalog and config text too: neutralise the message (a traceback, added after, keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return _printable(super().formatMessage(record))
+
+
 def _dump(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+# JSON escapes C0 itself; DEL, C1 and bidi characters it may leave raw. They can only sit inside
+# strings, where \\u.... decodes to the same character, so escaping them keeps the data exact.
+_JSON_ESCAPES = {ord(char): f"\\u{ord(char):04x}" for char in map(chr, range(0x7F, 0x206A)) if _CONTROLS.match(char)}
+
+
 def _print_json(value: Any) -> None:
-    sys.stdout.write(orjson.dumps(value, default=_dump, option=orjson.OPT_INDENT_2).decode() + "\n")
+    text = orjson.dumps(value, default=_dump, option=orjson.OPT_INDENT_2).decode()
+    sys.stdout.write(text.translate(_JSON_ESCAPES) + "\n")
 
 
 BADGE_STYLES = {"tools": "blue", "reasoning": "magenta", "files": "green", "json": "yellow", "open": "cyan"}
 
 
 def _print_table(headers: list[str], groups: dict[str, list[list[Any]]]) -> None:
-    """A table on stdout, one section per group (a provider) when there are several; rows may hold rich Text.
+    """A table on stdout, one section per group (a provider) when there are several.
 
-    rich turns colours off by itself when stdout is not a terminal or NO_COLOR is set; piped
-    output gets a wide page so rows never wrap.
+    Cells are strings or `_styled` Text; strings become Text here, so rich never reads catalog
+    text as markup. rich turns colours off by itself when stdout is not a terminal or NO_COLOR
+    is set; piped output gets a wide page so rows never wrap.
     """
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(*headers, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for title, rows in groups.items():
         if title:
             table.add_row(_styled(title, "bold"))
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(cell if isinstance(cell, Text) else _styled(cell, "") for cell in row))
         table.add_section()
+    # markup and emoji off too: the headers are ours, but nothing here should be parsed.
     if sys.stdout.isatty():
-        Console(highlight=False).print(table)
+        Console(highlight=False, markup=False, emoji=False).print(table)
         return
     buffer = io.StringIO()
-    Console(file=buffer, highlight=False, width=250).print(table)
+    Console(file=buffer, highlight=False, markup=False, emoji=False, width=250).print(table)
     sys.stdout.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
 
 
-def _styled(text: str, style: str) -> Any:
+def _styled(text: object, style: str) -> Any:
+    """The one way text enters a table: neutralised, and a Text, so it is never parsed as markup."""
     from rich.text import Text
 
-    return Text(text, style=style)
+    return Text(_printable(text), style=style)
 
 
 def _badges(labels: list[str]) -> Any:
     from rich.text import Text
 
-    return Text(" ").join(Text(label, style=BADGE_STYLES.get(label, "dim")) for label in labels)
+    return Text(" ").join(_styled(label, BADGE_STYLES.get(label, "dim")) for label in labels)
 
 
 def _age(seconds: float | None) -> str:
@@ -118,10 +164,10 @@ def _age(seconds: float | None) -> str:
 def _stale_note(registry: Registry) -> None:
     status = registry.status()
     if status.stale and status.source is not CatalogSource.FILE:
-        print(
+        _echo(
             f"note: the catalog ({status.source}, {_age(status.age_seconds)}) is stale; "
             "run `models-registry refresh` to update it",
-            file=sys.stderr,
+            err=True,
         )
 
 
@@ -141,18 +187,18 @@ def cmd_status(registry: Registry, args: argparse.Namespace) -> None:
     if args.json:
         _print_json({**status.model_dump(mode="json"), "summary": registry.summary().text})
         return
-    print(registry.summary().text)
+    _echo(registry.summary().text)
     fetched = status.fetched_at.date().isoformat() if status.fetched_at else "unknown"
-    print(f"catalog: {status.source}, {status.providers} providers, {status.models} models, from {fetched}")
-    print(f"freshness: {_age(status.age_seconds)}{' (stale)' if status.stale else ''}, ttl {status.ttl_seconds}s")
-    print(f"url: {status.url or '-'}{' (offline)' if status.offline else ''}")
-    print(f"cache: {status.cache_dir}")
+    _echo(f"catalog: {status.source}, {status.providers} providers, {status.models} models, from {fetched}")
+    _echo(f"freshness: {_age(status.age_seconds)}{' (stale)' if status.stale else ''}, ttl {status.ttl_seconds}s")
+    _echo(f"url: {status.url or '-'}{' (offline)' if status.offline else ''}")
+    _echo(f"cache: {status.cache_dir}")
     if status.skipped_models:
-        print(f"skipped: {status.skipped_models} malformed models")
+        _echo(f"skipped: {status.skipped_models} malformed models")
     if status.last_refresh:
-        print(f"last refresh: {status.last_refresh.outcome} {status.last_refresh.error or ''}".rstrip())
+        _echo(f"last refresh: {status.last_refresh.outcome} {status.last_refresh.error or ''}".rstrip())
     for problem in status.problems:
-        print(f"problem: {problem}")
+        _echo(f"problem: {problem}")
 
 
 def cmd_providers(registry: Registry, args: argparse.Namespace) -> None:
@@ -165,9 +211,9 @@ def cmd_providers(registry: Registry, args: argparse.Namespace) -> None:
     if args.json:
         _print_json({"summary": registry.summary(), "providers": providers})
         return
-    print(registry.summary().text)
+    _echo(registry.summary().text)
     if not providers:
-        print("No provider has credentials set. Set one, e.g. OPENAI_API_KEY, or see them all with --all.")
+        _echo("No provider has credentials set. Set one, e.g. OPENAI_API_KEY, or see them all with --all.")
         return
     headers = ["provider", "configured", "models", "tools", "reasoning", "credentials (names only)"]
     _print_table(headers, {"": [_provider_row(p) for p in providers]})
@@ -216,9 +262,9 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
     if args.json:
         _print_json({"total": total, "models": entries})
         return
-    print(registry.summary().text)
+    _echo(registry.summary().text)
     if not entries:
-        print("No models match." + ("" if args.all else " Add --all to include providers without credentials."))
+        _echo("No models match." + ("" if args.all else " Add --all to include providers without credentials."))
         return
     groups: dict[str, list[list[Any]]] = {}
     for entry in entries:
@@ -226,7 +272,7 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
         groups.setdefault(title, []).append(_model_row(entry))
     _print_table(["model", "context", "in $/1M", "out $/1M", "capabilities"], groups)
     if total > len(entries):
-        print(f"… {total - len(entries)} more; raise --limit or narrow the filters")
+        _echo(f"… {total - len(entries)} more; raise --limit or narrow the filters")
 
 
 def _model_row(entry: ModelEntry) -> list[Any]:
@@ -261,12 +307,12 @@ def cmd_show(registry: Registry, args: argparse.Namespace) -> None:
         return
     model = entry.model
     state = "available" if entry.available else "provider not configured"
-    print(f"{entry.ref}: {model.name}, {_a(entry.kind)} model ({state})")
-    print(f"context {model.limit.context:,}, output {model.limit.output:,}; knowledge {model.knowledge or '-'}")
+    _echo(f"{entry.ref}: {model.name}, {_a(entry.kind)} model ({state})")
+    _echo(f"context {model.limit.context:,}, output {model.limit.output:,}; knowledge {model.knowledge or '-'}")
     if model.cost:
-        print(f"price per 1M: input {_price(model.cost.input)}, output {_price(model.cost.output)}")
-    print("capabilities: " + (" ".join(label for f, label in BADGES.items() if getattr(model, f)) or "-"))
-    print(f"input: {', '.join(model.modalities.input)}; output: {', '.join(model.modalities.output)}")
+        _echo(f"price per 1M: input {_price(model.cost.input)}, output {_price(model.cost.output)}")
+    _echo("capabilities: " + (" ".join(label for f, label in BADGES.items() if getattr(model, f)) or "-"))
+    _echo(f"input: {', '.join(model.modalities.input)}; output: {', '.join(model.modalities.output)}")
 
 
 def _a(word: str) -> str:
@@ -307,9 +353,9 @@ def _report_default(action: Callable[[], DefaultInfo], args: argparse.Namespace)
 
 
 def _print_default(info: DefaultInfo) -> None:
-    print(f"{info.role}: {info.model or '(none)'} from {info.source}")
+    _echo(f"{info.role}: {info.model or '(none)'} from {info.source}")
     if not info.usable:
-        print(f"not usable now: {info.reason}" + (f"; use {info.fallback} instead" if info.fallback else ""))
+        _echo(f"not usable now: {info.reason}" + (f"; use {info.fallback} instead" if info.fallback else ""))
 
 
 def cmd_config_path(settings: Settings, args: argparse.Namespace) -> None:
@@ -322,7 +368,7 @@ def cmd_config_path(settings: Settings, args: argparse.Namespace) -> None:
     if args.json:
         _print_json({"path": str(path) if path else None, "exists": exists})
     else:
-        print(f"{path}{'' if exists else ' (not created yet)'}")
+        _echo(f"{path}{'' if exists else ' (not created yet)'}")
 
 
 def cmd_config_check(registry: Registry, args: argparse.Namespace) -> None:
@@ -346,11 +392,11 @@ def cmd_config_check(registry: Registry, args: argparse.Namespace) -> None:
     if args.json:
         _print_json(report)
     elif not report["exists"]:
-        print(f"no config file at {report['path']}: nothing to check")
+        _echo(f"no config file at {report['path']}: nothing to check")
     else:
-        print(f"{report['path']}: {len(custom)} providers set or changed, defaults for {len(report['defaults'])} roles")
+        _echo(f"{report['path']}: {len(custom)} providers set or changed, defaults for {len(report['defaults'])} roles")
         for problem in problems:
-            print(f"problem: {problem}")
+            _echo(f"problem: {problem}")
     if problems:
         raise CliError(f"{len(problems)} problem(s) in the config; the rest of it applies")
 
@@ -365,11 +411,13 @@ def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
         _print_json({"result": result, "status": registry.status()})
     else:
         change = result.change
-        print(f"refresh: {result.outcome}" + (f" ({result.error})" if result.error else ""))
+        _echo(f"refresh: {result.outcome}" + (f" ({result.error})" if result.error else ""))
         if result.changed:
-            print(f"added {len(change.added)}, removed {len(change.removed)}, repriced {len(change.price_changes)}")
+            _echo(f"added {len(change.added)}, removed {len(change.removed)}, repriced {len(change.price_changes)}")
     if result.outcome in ("failed", "rejected"):
         raise CliError(f"refresh {result.outcome}: {result.error}; the last good catalog is kept")
+    if not result.saved:  # this process is about to exit, taking the new catalog with it
+        raise CliError(f"refresh: {result.error}; the next start will not see it")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -390,7 +438,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         gc.freeze()
         gc.enable()
     if args.transport == "stdio":
-        server.run()
+        from .stdio import serve_stdio
+
+        anyio.run(serve_stdio, server)
         return
     import uvicorn
 
@@ -470,7 +520,7 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
         _print_json(result)
         return
     for hint in result.applied_hints:
-        print(f"hint: {hint.hint!r} → {hint.effect}")
+        _echo(f"hint: {hint.hint!r} → {hint.effect}")
     if not result.recommendations:
         raise CliError(result.message or "nothing fits")
     rows = [
@@ -478,13 +528,13 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
          _price(r.output_cost), f"{r.context:,}", "" if r.available else "no key"]
         for r in result.recommendations
     ]
-    print(f"{result.kind} models for {_a(result.category)} task:")
+    _echo(f"{result.kind} models for {_a(result.category)} task:")
     _print_table(["#", "model", "score", "in $/1M", "out $/1M", "context", ""], {"": rows})
     for r in result.recommendations:
-        print(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))
+        _echo(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))
         if r.also_available_via:
-            print(f"   also via {', '.join(r.also_available_via[:5])}" + (" ..." if len(r.also_available_via) > 5 else ""))
-    print(f"{result.considered} models considered ({result.catalog}). {result.quality_note}")
+            _echo(f"   also via {', '.join(r.also_available_via[:5])}" + (" ..." if len(r.also_available_via) > 5 else ""))
+    _echo(f"{result.considered} models considered ({result.catalog}). {result.quality_note}")
 
 
 def cmd_snapshot_update(args: argparse.Namespace) -> None:
@@ -509,9 +559,9 @@ def cmd_snapshot_update(args: argparse.Namespace) -> None:
         sources = [s.to_json() for s in quality.sources] if quality else []
         _print_json({**meta.model_dump(mode="json"), "quality_sources": sources})
         return
-    print(f"snapshot of {meta.date}: {meta.providers} providers, {meta.models} models, sha256 {meta.sha256[:12]}…")
+    _echo(f"snapshot of {meta.date}: {meta.providers} providers, {meta.models} models, sha256 {meta.sha256[:12]}…")
     if quality:
-        print(f"quality table: {len(quality.models)} models from {quality.dates()}")
+        _echo(f"quality table: {len(quality.models)} models from {quality.dates()}")
 
 
 # Source id -> how its copy is named in a directory (the names the sources publish under, plus a date).
@@ -672,11 +722,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
     # The HTTP stack logs every request URL at DEBUG, user:password included: keep it quiet.
     for name in ("httpx2", "httpcore2", "httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -692,6 +740,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             _stale_note(registry)
         args.func(registry, args)
     except CliError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        _echo(f"Error: {exc}", err=True)
         return 1
     return 0

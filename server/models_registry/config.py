@@ -42,7 +42,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .catalog import Catalog, Model
-from .credentials import CredentialRule
+from .credentials import CredentialRule, url_placeholders
 
 __all__ = ["ConfigFile", "UserConfig", "apply_config", "load_config"]
 
@@ -97,6 +97,15 @@ class UserConfig:
                 rules[provider_id] = CredentialRule(groups=tuple(group for group in groups if group))
         return rules
 
+    @cached_property
+    def named_variables(self) -> frozenset[str]:
+        """Every variable the user's config names (credential groups, ${VAR} in base URLs): the user
+        wrote them, so credential checks may read them whatever they look like."""
+        names = {name for rule in self.credential_rules.values() for group in rule.groups for name in group}
+        for section in self.file.providers.values():
+            names.update(url_placeholders(section.api, set()))
+        return frozenset(names)
+
     def env_file_path(self) -> Path | None:
         if not self.file.env_file:
             return None
@@ -132,7 +141,14 @@ def load_config(path: Path | None) -> UserConfig:
         line = re.search(r"line (\d+)", str(exc))
         config.problems.append(f"{path}:{line.group(1) if line else '?'}: invalid TOML ({exc}); using none of it")
         return config
-    config.file = _validate(config, document)
+    except RecursionError:  # tomllib parses nested arrays and tables recursively: ~500 levels is its end
+        config.problems.append(f"{path}: values nested too deeply to read; using none of it")
+        return config
+    try:
+        config.file = _validate(config, document)
+    except RecursionError:  # depth tomllib took but validation cannot
+        config.problems.append(f"{path}: values nested too deeply to check; using none of it")
+        config.file = ConfigFile()
     return config
 
 

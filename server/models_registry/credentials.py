@@ -12,6 +12,12 @@ at each call, not once at import, so a key exported later is seen.
 
 Precedence: the mapping passed in (the process environment by default) is the
 only source here; the user-config layer merges an env_file under it.
+
+A catalog may name any variable, so naming one must not become a way to learn whether
+it is set (HOME, PATH, this server's own token). `ReadableNames` decides which names a
+catalog's answer may depend on: those that look like credentials, those the bundled
+catalog and the rules here name, and those the user's config names; never the server's
+own MODELS_REGISTRY_* variables.
 """
 
 from __future__ import annotations
@@ -24,7 +30,16 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-__all__ = ["CredentialRule", "CredentialStatus", "check_credentials", "is_configured", "rule_for", "set_variables", "url_placeholders"]
+__all__ = [
+    "CredentialRule",
+    "CredentialStatus",
+    "ReadableNames",
+    "check_credentials",
+    "is_configured",
+    "rule_for",
+    "set_variables",
+    "url_placeholders",
+]
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -84,6 +99,50 @@ KNOWN_RULES: dict[str, CredentialRule] = {
     "privatemode-ai": _all_of("PRIVATEMODE_API_KEY", settings=["PRIVATEMODE_ENDPOINT"]),
     "snowflake-cortex": _all_of("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_CORTEX_PAT"),
 }
+
+
+# Variables the bundled catalog names that do not look like credentials (a region, an account,
+# a host). tests/test_credentials.py fails when a new snapshot names one not covered.
+KNOWN_SETTINGS = frozenset({
+    "AWS_REGION", "AZURE_COGNITIVE_SERVICES_RESOURCE_NAME", "AZURE_RESOURCE_NAME", "CLOUDFLARE_ACCOUNT_ID",
+    "CLOUDFLARE_GATEWAY_ID", "DATABRICKS_HOST", "GOOGLE_VERTEX_ENDPOINT", "GOOGLE_VERTEX_LOCATION",
+    "GOOGLE_VERTEX_PROJECT", "NEON_AI_GATEWAY_BASE_URL", "PRIVATEMODE_ENDPOINT", "SNOWFLAKE_ACCOUNT",
+})
+_RULE_NAMES = frozenset(
+    name for rule in KNOWN_RULES.values() for group in (*rule.groups, rule.settings) for name in group
+)
+_CREDENTIAL_WORDS = frozenset({"KEY", "APIKEY", "TOKEN", "SECRET", "PASSWORD", "PAT", "CREDENTIAL", "CREDENTIALS"})
+SERVER_PREFIX = "MODELS_REGISTRY_"
+
+
+def looks_like_credential(name: str) -> bool:
+    """OPENAI_API_KEY, HF_TOKEN, SNOWFLAKE_CORTEX_PAT: a word of the name says so (MONKEY does not)."""
+    return any(word in _CREDENTIAL_WORDS for word in name.upper().split("_"))
+
+
+class ReadableNames:
+    """Which variables a credential check may read; every other name reads as unset.
+
+    `trusted` are the names the user's config gives: the user wrote them, so they count
+    whatever they look like. Answers are memoised: the same few dozen names come up in
+    every query.
+    """
+
+    def __init__(self, trusted: AbstractSet[str] = frozenset()):
+        self._trusted = frozenset(trusted)
+        self._memo: dict[str, bool] = {}
+
+    def __call__(self, name: str) -> bool:
+        readable = self._memo.get(name)
+        if readable is None:
+            readable = self._memo[name] = not name.startswith(SERVER_PREFIX) and (
+                name in self._trusted or name in _RULE_NAMES or name in KNOWN_SETTINGS or looks_like_credential(name)
+            )
+        return readable
+
+    def filter(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The part of `env` a catalog's answers may depend on."""
+        return {name: value for name, value in env.items() if self(name)}
 
 
 def rule_for(provider_id: str, env_names: Sequence[str]) -> CredentialRule:

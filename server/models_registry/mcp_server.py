@@ -23,7 +23,9 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus, ResourceUpdated
+from mcp.shared.exceptions import MCPError
 from mcp.types import (
+    INVALID_PARAMS,
     CallToolResult,
     Completion,
     CompletionArgument,
@@ -59,6 +61,12 @@ log = logging.getLogger(__name__)
 CATALOG_URI = "models://catalog"
 STATUS_URI = "models://status"
 DEFAULTS_URI = "models://defaults"
+# Upper bounds on numeric arguments: far above any real value, and small enough that no
+# arithmetic on them overflows or formats into a page of digits.
+MAX_TOKENS = 10**9
+MAX_PRICE = 10**6  # USD per 1M tokens
+MAX_OFFSET = 10**6
+
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 Capability = Literal["tool_call", "reasoning", "attachment", "structured_output", "temperature", "open_weights"]
 Modality = Literal["text", "image", "audio", "video", "pdf"]
@@ -159,21 +167,80 @@ def _get(registry: Registry, model_ref: str) -> ModelEntry:
         raise ToolError(f"{exc} Call list_models(query=...) to search.") from None
 
 
+# --- legacy subscriptions -----------------------------------------------------------------------
+
+MAX_SUBSCRIPTIONS_PER_SESSION = 16
+MAX_SUBSCRIPTION_URI_CHARS = 2048
+
+
+class LegacySubscriptions:
+    """Who watches which URI through `resources/subscribe`, bounded so no client can grow it without end.
+
+    A session holds at most MAX_SUBSCRIPTIONS_PER_SESSION URIs. URIs this server does not serve
+    are accepted (the conformance suite expects that) but count against the cap. A URI nobody
+    watches any more is forgotten, and a session's entries go when the session ends.
+    """
+
+    def __init__(self) -> None:
+        self._watchers: dict[str, dict[int, Any]] = {}  # uri -> {connection key: session}
+        self._uris: dict[int, set[str]] = {}  # connection key -> the URIs it watches
+
+    def add(self, key: int, session: Any, uri: str) -> bool:
+        """Watch `uri` for the session; True when this is the session's first subscription."""
+        if len(uri) > MAX_SUBSCRIPTION_URI_CHARS:
+            raise MCPError(INVALID_PARAMS, f"the URI is longer than {MAX_SUBSCRIPTION_URI_CHARS} characters")
+        first = key not in self._uris
+        uris = self._uris.setdefault(key, set())
+        if uri not in uris and len(uris) >= MAX_SUBSCRIPTIONS_PER_SESSION:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"a session may watch at most {MAX_SUBSCRIPTIONS_PER_SESSION} resources; unsubscribe from one first",
+            )
+        uris.add(uri)
+        self._watchers.setdefault(uri, {})[key] = session
+        return first
+
+    def remove(self, key: int, uri: str) -> None:
+        watchers = self._watchers.get(uri)
+        if watchers is not None:
+            watchers.pop(key, None)
+            if not watchers:
+                del self._watchers[uri]
+        uris = self._uris.get(key)
+        if uris is not None:
+            uris.discard(uri)
+
+    def drop(self, key: int) -> None:
+        """Forget everything the session watched (it has ended)."""
+        for uri in self._uris.pop(key, set()):
+            self.remove(key, uri)
+
+    def watchers(self, uri: str) -> list[tuple[int, Any]]:
+        return list(self._watchers.get(uri, {}).items())
+
+    def __len__(self) -> int:
+        """URIs watched by anyone."""
+        return len(self._watchers)
+
+
 # --- the server ---------------------------------------------------------------------------------
 
 
-def build_server(registry: Registry) -> MCPServer:
-    """An MCPServer answering from `registry`, with its background refresh running while served."""
+def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | None = None) -> MCPServer:
+    """An MCPServer answering from `registry`, with its background refresh running while served.
+
+    `legacy_subscribers` is the `resources/subscribe` book; pass one to look inside it (tests).
+    """
     bus = InMemorySubscriptionBus()
-    legacy_subscribers: dict[str, dict[int, Any]] = defaultdict(dict)
+    legacy_subscribers = LegacySubscriptions() if legacy_subscribers is None else legacy_subscribers
 
     async def publish(uri: str) -> None:
         await bus.publish(ResourceUpdated(uri=uri))
-        for key, session in list(legacy_subscribers.get(uri, {}).items()):
+        for key, session in legacy_subscribers.watchers(uri):
             try:
                 await session.send_resource_updated(uri)
             except Exception:  # a vanished client
-                legacy_subscribers[uri].pop(key, None)
+                legacy_subscribers.remove(key, uri)
 
     async def notify_changes() -> None:
         async with registry.subscribe() as events:
@@ -257,13 +324,13 @@ def build_server(registry: Registry) -> MCPServer:
         available_only: Annotated[bool, Field(description="Only providers with credentials set.")] = True,
         capabilities: Annotated[list[Capability], Field(description="All required, e.g. ['tool_call'].")] = [],  # noqa: B006
         input_modalities: Annotated[list[Modality], Field(description="All required, e.g. ['image'].")] = [],  # noqa: B006
-        min_context: Annotated[int, Field(ge=0, description="Minimum context window in tokens, e.g. 128000.")] = 0,
-        max_input_cost: Annotated[float | None, Field(ge=0, description="Max input price, USD per 1M tokens.")] = None,
+        min_context: Annotated[int, Field(ge=0, le=MAX_TOKENS, description="Minimum context window in tokens, e.g. 128000.")] = 0,
+        max_input_cost: Annotated[float | None, Field(ge=0, le=MAX_PRICE, description="Max input price, USD per 1M tokens.")] = None,
         query: Annotated[str | None, Field(max_length=200, description="Words in id, name or family, e.g. 'claude sonnet'.")] = None,
         include_deprecated: Annotated[bool, Field(description="Include deprecated models.")] = False,
         kind: Annotated[Kind | None, Field(description="Only this kind, e.g. 'embedding' or 'chat'.")] = None,
         limit: Annotated[int, Field(ge=1, le=500, description="Page size.")] = 50,
-        offset: Annotated[int, Field(ge=0, description="Models to skip (from next_offset).")] = 0,
+        offset: Annotated[int, Field(ge=0, le=MAX_OFFSET, description="Models to skip (from next_offset).")] = 0,
     ) -> Annotated[CallToolResult, ModelsResult]:
         try:
             entries = registry.models(
@@ -288,6 +355,9 @@ def build_server(registry: Registry) -> MCPServer:
         if not entries:
             hint = NO_KEYS_HINT if available_only and not registry.summary().providers_available else ""
             text = f"No models match. {hint}".strip() + " Try available_only=false or fewer filters."
+            return _reply(text, result, exclude_none=True)
+        if not page:
+            text = f"{len(entries)} models match; offset {offset} is past the end. Call again with offset=0."
             return _reply(text, result, exclude_none=True)
         lines = [f"{len(entries)} models match; showing {offset + 1}-{offset + len(page)}."]
         for item in (i for items in grouped.values() for i in items):
@@ -348,12 +418,12 @@ def build_server(registry: Registry) -> MCPServer:
         capabilities: Annotated[list[Capability], Field(description="Required, e.g. ['tool_call'].")] = [],  # noqa: B006
         input_modalities: Annotated[list[Modality], Field(description="Required inputs, e.g. ['image'].")] = [],  # noqa: B006
         output_modalities: Annotated[list[Modality], Field(description="Required outputs.")] = [],  # noqa: B006
-        min_context: Annotated[int, Field(ge=0, description="Minimum context in tokens.")] = 0,
-        min_output: Annotated[int, Field(ge=0, description="Minimum output limit in tokens.")] = 0,
-        max_input_cost: Annotated[float | None, Field(ge=0, description="USD per 1M input tokens.")] = None,
-        max_output_cost: Annotated[float | None, Field(ge=0, description="USD per 1M output tokens.")] = None,
-        expected_input_tokens: Annotated[int | None, Field(ge=0, le=10**9, description="For the cost estimate.")] = None,
-        expected_output_tokens: Annotated[int | None, Field(ge=0, le=10**9, description="For the cost estimate.")] = None,
+        min_context: Annotated[int, Field(ge=0, le=MAX_TOKENS, description="Minimum context in tokens.")] = 0,
+        min_output: Annotated[int, Field(ge=0, le=MAX_TOKENS, description="Minimum output limit in tokens.")] = 0,
+        max_input_cost: Annotated[float | None, Field(ge=0, le=MAX_PRICE, description="USD per 1M input tokens.")] = None,
+        max_output_cost: Annotated[float | None, Field(ge=0, le=MAX_PRICE, description="USD per 1M output tokens.")] = None,
+        expected_input_tokens: Annotated[int | None, Field(ge=0, le=MAX_TOKENS, description="For the cost estimate.")] = None,
+        expected_output_tokens: Annotated[int | None, Field(ge=0, le=MAX_TOKENS, description="For the cost estimate.")] = None,
         optimize: Annotated[Optimize, Field(description="balanced | cost | capability | context.")] = "balanced",
         providers: Annotated[list[str] | None, Field(description="Only these provider ids.")] = None,
         available_only: Annotated[bool, Field(description="Only providers with credentials.")] = True,
@@ -462,6 +532,8 @@ def build_server(registry: Registry) -> MCPServer:
         elif result.changed:
             c = result.change
             text = f"Catalog updated: {len(c.added)} added, {len(c.removed)} removed, {len(c.price_changes)} price changes."
+            if not result.saved:
+                text += f" Not saved: {result.error}."
         else:
             text = f"No change ({result.outcome}{': ' + result.error if result.error else ''})."
         return _reply(text, result)
@@ -528,13 +600,13 @@ def build_server(registry: Registry) -> MCPServer:
 
     async def on_subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
         connection = ctx.session._connection  # stable per client; the session object is per request
-        key, uri = id(connection), str(params.uri)
-        legacy_subscribers[uri][key] = ctx.session
-        connection.exit_stack.callback(lambda: legacy_subscribers[uri].pop(key, None))
+        key = id(connection)
+        if legacy_subscribers.add(key, ctx.session, str(params.uri)):
+            connection.exit_stack.callback(legacy_subscribers.drop, key)  # the session's entries go with it
         return EmptyResult()
 
     async def on_unsubscribe(ctx: ServerRequestContext, params: UnsubscribeRequestParams) -> EmptyResult:
-        legacy_subscribers[str(params.uri)].pop(id(ctx.session._connection), None)
+        legacy_subscribers.remove(id(ctx.session._connection), str(params.uri))
         return EmptyResult()
 
     lowlevel = server._lowlevel_server

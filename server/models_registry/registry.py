@@ -30,6 +30,7 @@ from .catalog import Catalog, CatalogError, Model, parse_catalog
 from .credentials import (
     CredentialRule,
     CredentialStatus,
+    ReadableNames,
     check_credentials,
     is_configured,
     rule_for,
@@ -148,7 +149,11 @@ class RefreshResult(BaseModel):
     outcome: RefreshOutcome
     changed: bool = Field(description="The catalog in hand is different afterwards.")
     change: CatalogChange = Field(default_factory=CatalogChange)
-    error: str | None = Field(None, description="Why the fetch failed or was rejected.")
+    error: str | None = Field(None, description="Why the fetch failed or was rejected, or why an update was not saved.")
+    saved: bool = Field(
+        True,
+        description="False when the new catalog could not be written to the cache: it serves this process only.",
+    )
     at: datetime
 
 
@@ -286,6 +291,8 @@ class Registry:
         self._quality: QualityTable | None = None
         self._kind_cache: tuple[Catalog | None, dict[str, dict[str, str]]] = (None, {})
         self._rule_cache: tuple[Catalog, dict[str, CredentialRule]] | None = None
+        self._readable = ReadableNames(self.config.named_variables if self.config else frozenset())
+        self._env_seen: tuple[dict[str, str], dict[str, str]] = ({}, {})  # (environment, its readable part)
         self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
 
     @classmethod
@@ -384,8 +391,13 @@ class Registry:
         return self._rule_cache[1]
 
     def _env_now(self) -> dict[str, str]:
-        """One copy of the environment for a whole query: os.environ encodes every key it looks up."""
-        return dict(self.env)
+        """One copy of the credential variables for a whole query (os.environ encodes every key it looks
+        up), holding only the names a catalog may ask about: naming HOME must not reveal that it is set.
+        Shared between calls while the environment is unchanged: do not mutate."""
+        raw = dict(self.env)
+        if raw != self._env_seen[0]:  # usually the same as last time: compared in C, not filtered again
+            self._env_seen = (raw, self._readable.filter(raw))
+        return self._env_seen[1]
 
     def _age_seconds(self) -> float | None:
         fetched_at = self._loaded.fetched_at
@@ -425,7 +437,7 @@ class Registry:
 
     def credentials(self, provider_id: str) -> CredentialStatus:
         """A provider's credential status, from its catalog entry's head: its models are not needed."""
-        return check_credentials(self._rules()[provider_id], self.env)
+        return check_credentials(self._rules()[provider_id], self._env_now())
 
     def _provider_info(self, provider_id: str, creds: CredentialStatus) -> ProviderInfo:
         head = self.catalog.head(provider_id)
@@ -436,7 +448,7 @@ class Registry:
             available=creds.configured,
             credentials=creds,
             api=head.get("api"),
-            api_placeholders=url_placeholders(head.get("api"), set_variables(self.env)),
+            api_placeholders=url_placeholders(head.get("api"), set_variables(self._env_now())),
             npm=head.get("npm"),
             doc=head.get("doc"),
             source="config" if head.get("source") == "config" else "models.dev",
@@ -502,7 +514,7 @@ class Registry:
                 continue  # before building typed objects: most providers are skipped here
             prov = self.catalog.provider(provider_id)
             kinds = self._kinds(provider_id)
-            for model in prov.models.values():
+            for model_id, model in prov.models.items():  # keys, not inner ids: the key is the identity
                 if not include_deprecated and model.status == "deprecated":
                     continue
                 if any(not getattr(model, c) for c in capabilities):
@@ -515,16 +527,16 @@ class Registry:
                     model.cost is None or model.cost.input is None or model.cost.input > max_input_cost
                 ):
                     continue
-                ref = f"{prov.id}/{model.id}"
+                ref = f"{provider_id}/{model_id}"
                 if words and not all(w in f"{ref} {model.name} {model.family or ''}".lower() for w in words):
                     continue
-                model_kind = kinds[model.id]
+                model_kind = kinds[model_id]
                 if kind is not None and model_kind != kind:
                     continue
                 entries.append(ModelEntry(
-                    ref=ref, provider_id=prov.id, provider_name=prov.name, available=available, kind=model_kind, model=model
+                    ref=ref, provider_id=provider_id, provider_name=prov.name, available=available, kind=model_kind, model=model
                 ))
-        return sorted(entries, key=lambda e: (e.provider_id, e.model.id))
+        return sorted(entries, key=lambda e: (e.provider_id, e.ref))
 
     def _kinds(self, provider_id: str) -> dict[str, str]:
         """What each model of a provider is for (recommend's kinds), kept per catalog."""
@@ -576,7 +588,7 @@ class Registry:
 
     def available_providers(self) -> frozenset[str]:
         """Ids of the providers whose credentials are set (or need none), read from the environment now."""
-        set_names = frozenset(set_variables(self.env))
+        set_names = frozenset(set_variables(self._env_now()))
         cached = self._available
         if cached is not None and cached[0] is self.catalog and cached[1] == set_names:
             return cached[2]  # the same variables are set as last time: the same providers
@@ -709,10 +721,17 @@ class Registry:
             except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                 self._subscribers.discard(send)
 
-    def _result(self, outcome: RefreshOutcome, change: CatalogChange | None = None, error: str | None = None):
+    def _result(
+        self,
+        outcome: RefreshOutcome,
+        change: CatalogChange | None = None,
+        error: str | None = None,
+        *,
+        saved: bool = True,
+    ) -> RefreshResult:
         change = change or CatalogChange()
         result = RefreshResult(
-            outcome=outcome, changed=change.changed, change=change, error=error, at=datetime.now(UTC)
+            outcome=outcome, changed=change.changed, change=change, error=error, saved=saved, at=datetime.now(UTC)
         )
         if outcome in (RefreshOutcome.FAILED, RefreshOutcome.REJECTED):
             self._failures += 1
@@ -796,9 +815,10 @@ class Registry:
                 lambda: self._cache.store(new, url=url, etag=fetched.etag, last_modified=fetched.last_modified)
             )
             fetched_at = meta.fetched_at
-        except OSError as exc:  # filelock.Timeout is an OSError too
+        except OSError as exc:  # filelock.Timeout is an OSError too; so is a lock file that is a symlink
             problems.append(f"could not write the cache in {self._cache.directory} ({os_error_text(exc)})")
             fetched_at = datetime.now(UTC)
+            log.warning("catalog refresh updated this process only: %s", problems[-1])
         self._loaded = LoadedCatalog(
             new,
             CatalogSource.NETWORK,
@@ -808,13 +828,16 @@ class Registry:
             last_modified=fetched.last_modified,
             problems=problems,
         )
+        if problems:
+            error = f"the new catalog is in use for this process only: {problems[0]}"
+            return self._result(RefreshOutcome.UPDATED, change, error, saved=False)
         return self._result(RefreshOutcome.UPDATED, change)
 
     def _next_attempt_in(self) -> float:
         """Seconds until the background task should try again."""
         if self._failures:
             backoff = min(MAX_BACKOFF, MIN_BACKGROUND_INTERVAL * 2 ** (self._failures - 1))
-            return max(backoff, self._retry_after or 0.0)
+            return max(backoff, min(self._retry_after or 0.0, MAX_BACKOFF))  # a server's wish, within reason
         age = self._age_seconds()
         if age is None or (self._last_refresh is None and age > self.settings.ttl_seconds):
             return STARTUP_GRACE  # stale at start: refresh soon, in the background, after the first requests

@@ -18,6 +18,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import logging
+import math
 import os
 import socket
 import tempfile
@@ -100,14 +101,24 @@ def os_error_text(exc: OSError) -> str:
 
 
 def redact_url(url: str) -> str:
-    """The URL without user:password, safe to show in status and logs."""
+    """The URL safe to show in status, logs and files: no user:password, and no query values.
+
+    Query names stay (`?token=REDACTED`) so the user can tell which URL it is; any value may be a
+    credential (a signed mirror URL, `?key=...`), so none is kept.
+    """
     parts = urlsplit(url)
     if parts.username or parts.password:
         host = parts.hostname or ""
         if parts.port:
             host = f"{host}:{parts.port}"
-        return urlunsplit(parts._replace(netloc=host))
-    return url
+        parts = parts._replace(netloc=host)
+    if parts.query:
+        fields = [field.partition("=") for field in parts.query.split("&")]
+        # A field without "=" is all value (`?sk-...`), so it is hidden whole.
+        parts = parts._replace(query="&".join(f"{name}=REDACTED" if eq and name else "REDACTED" for name, eq, _ in fields))
+    if parts.fragment:
+        parts = parts._replace(fragment="REDACTED")
+    return urlunsplit(parts)
 
 
 def _sha256(data: bytes) -> str:
@@ -405,15 +416,21 @@ class FetchError(Exception):
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header; None when it does not parse to a finite delay.
+
+    The caller caps it (a hostile `Retry-After: 999999999999` must not stop refreshes for good).
+    """
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value)
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)  # inf for thousands of digits, never an error
+        return seconds if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, (when - _now()).total_seconds())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, (when - _now()).total_seconds())
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
