@@ -184,3 +184,13 @@ def test_c_auth_token_flag_is_stripped(tmp_path, reliability):
         "`--auth-token '  <token>\\t'`, then `Bearer <token>`",
         f"`Bearer <token>`: {statuses[0]}; the padded token: {statuses[1]}",
     )
+
+
+def test_c_a_blank_flag_leaves_the_environment_token_in_force(tmp_path):
+    env = minimal_env(tmp_path, MODELS_REGISTRY_AUTH_TOKEN=TOKEN)
+    with http_server(tmp_path, "streamable-http", "--host", "0.0.0.0", "--auth-token", " ", env=env) as (base, _):
+        statuses = [
+            httpx2.post(f"{base}/mcp", json=initialize_request(), headers={**HEADERS, **auth}).status_code
+            for auth in ({"Authorization": f"Bearer {TOKEN}"}, {})
+        ]
+    assert statuses == [200, 401]

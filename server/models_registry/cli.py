@@ -446,7 +446,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from .http_app import build_http_app
 
-    token = args.auth_token or os.environ.get("MODELS_REGISTRY_AUTH_TOKEN", "").strip() or None
+    token = (args.auth_token or "").strip() or os.environ.get("MODELS_REGISTRY_AUTH_TOKEN", "").strip() or None
     try:
         app = build_http_app(
             server, args.transport, host=args.host, port=args.port, token=token, allowed_hosts=args.allowed_host
