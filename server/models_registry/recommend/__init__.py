@@ -16,6 +16,7 @@ describes these rules for users; keep the two in step.
 """
 
 from .candidates import Candidate, CandidateTable, build_candidates
+from .filters import KeyFacts
 from .kinds import KINDS, kind_of
 from .ordering import estimate_cost, recommend
 from .quality import QualityTable
@@ -45,6 +46,7 @@ __all__ = [
     "AppliedHint",
     "Candidate",
     "CandidateTable",
+    "KeyFacts",
     "Optimize",
     "QualityTable",
     "RecommendRequest",

@@ -1,7 +1,8 @@
 """Hard filters, in a fixed order, each counted in `excluded`; and the closest relaxation when nothing is left.
 
 Only explicit arguments and what a task cannot do without filter (task.py decides which
-words are which). Order: the providers named, the kind of model, credentials, never
+words are which). Order: the providers named, the kind of model, credentials, keys the
+provider rejected and models a verified key cannot see (only once keys were checked), never
 deprecated, alpha/beta only with include_preview, Bedrock inference profiles of the user's
 region, then capabilities, modalities, context, output, the expected input, price caps.
 The kind comes before credentials so that, when no callable provider has that kind, the
@@ -19,7 +20,18 @@ from .candidates import Candidate, CandidateTable
 from .identity import bedrock_regions_for
 from .task import Plan
 
-__all__ = ["Step", "relaxation", "run", "steps_for"]
+__all__ = ["NO_KEY_FACTS", "KeyFacts", "Step", "relaxation", "run", "steps_for"]
+
+
+@dataclass(frozen=True)
+class KeyFacts:
+    """What checking the keys against the providers found (verify.py): empty until someone checks."""
+
+    rejected: frozenset[str] = frozenset()  # providers that refused the key set for them
+    listings: tuple[tuple[str, frozenset[str]], ...] = ()  # (provider, the model ids its key can see)
+
+
+NO_KEY_FACTS = KeyFacts()
 
 
 @dataclass(frozen=True)
@@ -32,7 +44,7 @@ class Step:
     key: tuple | None = None  # what decides `keep`, beyond the label (which names its own numbers)
 
 
-def steps_for(plan: Plan, available: frozenset[str], aws_region: str | None) -> list[Step]:
+def steps_for(plan: Plan, available: frozenset[str], aws_region: str | None, keys: KeyFacts = NO_KEY_FACTS) -> list[Step]:
     steps: list[Step] = []
     if plan.providers:
         wanted = frozenset(plan.providers)
@@ -58,6 +70,25 @@ def steps_for(plan: Plan, available: frozenset[str], aws_region: str | None) -> 
                 _relax_credentials,
                 available,
                 key=("credentials", available),
+            )
+        )
+    if keys.rejected:
+        steps.append(
+            Step(
+                "key rejected by the provider",
+                lambda c: c.provider_id not in keys.rejected,
+                lambda _: "fix the key (verify_credentials says what the provider answered)",
+                key=("rejected", keys.rejected),
+            )
+        )
+    if keys.listings:
+        listings = dict(keys.listings)
+        steps.append(
+            Step(
+                "not in its key's model listing",
+                lambda c: c.provider_id not in listings or c.model_id in listings[c.provider_id],
+                lambda _: "ask the provider for access, or verify the key again",
+                key=("listings", keys.listings),
             )
         )
     steps.append(Step("deprecated", lambda c: c.status != "deprecated", None, key=("deprecated",)))

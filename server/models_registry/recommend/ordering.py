@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .candidates import Candidate, CandidateTable, number
-from .filters import relaxation, run, steps_for
+from .filters import NO_KEY_FACTS, KeyFacts, relaxation, run, steps_for
 from .identity import bedrock_regions_for
 from .schema import Recommendation, RecommendRequest, RecommendResult
 from .task import Plan, plan_for
@@ -485,10 +485,16 @@ def recommend(
     available: frozenset[str],
     default_model: str | None = None,
     aws_region: str | None = None,
+    keys: KeyFacts = NO_KEY_FACTS,
 ) -> RecommendResult:
-    """Rank the candidates for `req` (validated); deterministic for the same inputs."""
+    """Rank the candidates for `req` (validated); deterministic for the same inputs.
+
+    `keys` is what checking the keys found: a provider that rejected its key counts as not callable.
+    """
     plan = plan_for(req)
-    steps = steps_for(plan, available, aws_region)
+    steps = steps_for(plan, available, aws_region, keys)
+    if keys.rejected:
+        available = available - keys.rejected
     kept, excluded, blocking = run(steps, table)
     result = RecommendResult(
         recommendations=[],
