@@ -52,10 +52,14 @@ def _credential_variables() -> set[str]:
 
 
 CREDENTIAL_VARIABLES = sorted(_credential_variables())
+NOWHERE_PROXY = "http://127.0.0.1:9"  # the discard port: nothing listens there
 _PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"]
 
 
-TOOLS = {"list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default", "refresh_catalog"}
+TOOLS = {
+    "list_providers", "list_models", "get_model", "recommend_model", "set_default", "get_default", "refresh_catalog",
+    "verify_credentials",
+}
 
 
 def free_port() -> int:
@@ -116,6 +120,11 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for xdg in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(xdg, str(home / xdg.lower()))
     monkeypatch.setenv("MODELS_REGISTRY_CACHE_DIR", str(tmp_path / "cache"))
+    # No probing for Ollama or LM Studio: a runtime on the developer's machine must not change answers.
+    monkeypatch.setenv("MODELS_REGISTRY_LOCAL", "off")
+    # No test touches the internet: an https request (a key check that a test forgot to point at a
+    # loopback fake) goes to a proxy on a closed loopback port and fails there, without a DNS lookup.
+    monkeypatch.setenv("HTTPS_PROXY", NOWHERE_PROXY)
     return tmp_path
 
 

@@ -24,6 +24,7 @@ FIGURES = [
     "held-out panel: first pick accepted",
     "quality table: big labs' chat models",
     "memory: HTTP server after 600 subscribe/unsubscribe calls",
+    "verify: 20 providers at 200 ms each vs one",
 ]
 
 

@@ -47,13 +47,23 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import ResourceTemplateReference
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import models_registry
 from models_registry.cli import build_parser
 from models_registry.sources import snapshot_dir
 
-from .conftest import CREDENTIAL_VARIABLES, TOOLS, Upstream, _serve_in_thread, _TruncatingApp, free_port
+from .conftest import (
+    CREDENTIAL_VARIABLES,
+    NOWHERE_PROXY,
+    TOOLS,
+    Upstream,
+    _serve_in_thread,
+    _TruncatingApp,
+    free_port,
+)
 
 MARK = "sekrit-canary-"  # every canary starts with it; nothing else in the catalog or the paths does
 SECTION = "canaries"
@@ -161,7 +171,7 @@ def _snapshot_refs(raw: dict[str, Any]) -> dict[str, str]:
     return refs
 
 
-def _write_config(directory: Path, canaries: dict[str, str], env_file: dict[str, str]) -> None:
+def _write_config(directory: Path, canaries: dict[str, str], env_file: dict[str, str], echo_api: str) -> None:
     directory.mkdir(parents=True)
     (directory / "config.toml").write_text(
         f"""\
@@ -187,6 +197,15 @@ inherit = "nope/nothing"
 [providers.azure]
 api = "https://${{AZURE_RESOURCE_NAME}}.openai.azure.com/openai/v1"
 
+[providers.canaryecho]                # verify_credentials sends its key here; the answer repeats it
+name = "Canary Echo"
+npm = "@ai-sdk/openai-compatible"
+api = "{echo_api}"
+env = ["CANARYECHO_API_KEY"]
+
+[providers.canaryecho.models."e-1"]
+inherit = "openai/gpt-4o"
+
 [defaults]
 default = "anthropic/claude-haiku-4-5"
 small = "canarycorp/cc-1"
@@ -205,6 +224,12 @@ small = "canarycorp/cc-1"
     )
 
 
+async def _echo_key(request: Request) -> JSONResponse:
+    """A provider that rejects the key and quotes it back, as OpenAI's 'Incorrect API key provided: ...' does."""
+    given = request.headers.get("authorization", "")
+    return JSONResponse({"error": {"message": f"Incorrect API key provided: {given}"}}, status_code=401)
+
+
 def _upstream_body() -> bytes:
     """The bundled catalog with one price changed: a refresh that updates, and says what changed."""
     raw = json.loads((snapshot_dir() / "api.json").read_bytes())
@@ -220,6 +245,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     process = {
         name: canary(n, name) for n, name in enumerate(CREDENTIAL_VARIABLES) if name not in ENV_FILE_ONLY
     }
+    process["CANARYECHO_API_KEY"] = canary(950, "CANARYECHO_API_KEY")  # sent to the echo, which repeats it
     env_file = {name: canary(500 + n, name) for n, name in enumerate(ENV_FILE_ONLY)}
     # Scanned by the bearer-token tests below, and without MARK, so that the other scans ignore it.
     token = "bearer-token-canary-900-MODELS_REGISTRY_AUTH_TOKEN"
@@ -230,14 +256,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     }
     canaries = {**process, **env_file, **extras}
     assert len({*canaries.values(), token}) == len(canaries) + 1
-    _write_config(config_dir, canaries, env_file)
-
     state = Upstream()
     state.serve(_upstream_body(), '"snap-1"')
-    server, thread, port = _serve_in_thread(
-        _TruncatingApp(state, Starlette(routes=[Route("/api.json", state.endpoint)]))
-    )
+    routes = [Route("/api.json", state.endpoint), Route("/echo/v1/models", _echo_key)]
+    server, thread, port = _serve_in_thread(_TruncatingApp(state, Starlette(routes=routes)))
     state.url = f"http://127.0.0.1:{port}/api.json"
+    _write_config(config_dir, canaries, env_file, f"http://127.0.0.1:{port}/echo/v1")
 
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -252,6 +276,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "MODELS_REGISTRY_CACHE_DIR": str(cache),  # the state dir stays the platform default, under HOME
         "MODELS_REGISTRY_AUTH_TOKEN": token,
         "CANARYCORP_REGION": REGION,
+        "HTTPS_PROXY": NOWHERE_PROXY,  # a key check bound for a real provider fails on loopback instead
         **process,
     }
     if os.environ.get("PYTHONPATH"):  # a worktree run: the subprocesses must import the same code
@@ -403,6 +428,11 @@ async def exercise(client: Client, world: World, surface: Surface, label: str, *
     finally:
         world.upstream.fault = None
     await call("refresh_catalog", {"force": "yes"})
+    # Keys go out here: to the echo on loopback (which quotes the key back), and nowhere for providers
+    # whose URL would need a key filled in (canarycorp) or whose calls are signed (bedrock).
+    checks = await call("verify_credentials", {"providers": ["canaryecho", "canarycorp", "amazon-bedrock"]}, progress=True)
+    await call("verify_credentials", {"providers": ["nope"]})
+    surface.facts["key checks"] = {r["provider_id"]: r["state"] for r in checks.structured_content["results"]} if checks else {}
     surface.facts["refresh outcomes"] = [r.structured_content["outcome"] for r in refreshes if r is not None]
     await call("no_such_tool", {})
 
@@ -472,6 +502,8 @@ def assert_mcp_surface_ran(surface: Surface, world: World) -> None:
     assert "canarycorp" in facts["completions"][("provider_id", "canary")]
     assert "claude-haiku-4-5" in facts["completions"][("model_id", "claude")]
     # 200 then 304 (or a fresh catalog when the background refresh got there first), then the fault.
+    # The echo rejected its key (and quoted it: the scan below proves the quote never got out).
+    assert facts["key checks"] == {"canaryecho": "rejected", "canarycorp": "not_checkable", "amazon-bedrock": "not_checkable"}
     outcomes = facts["refresh outcomes"]
     assert (
         outcomes[0] in ("updated", "fresh")
@@ -887,7 +919,7 @@ def cli_surface(world: World, http_surfaces: Any) -> Surface:
         (2, ("recommend", "-n", "many"), {}),
         (0, ("default", "get"), {}),
         (0, ("default", "get", "--role", "small", "--json"), {}),
-        (1, ("-v", "default", "get", "--role", "Bad Role"), {}),
+        (2, ("-v", "default", "get", "--role", "Bad Role"), {}),  # a usage error: exit 2
         (0, ("config", "path"), {}),
         (0, ("config", "path", "--json"), {}),
         (1, ("config", "check"), {}),
@@ -917,7 +949,10 @@ def cli_surface(world: World, http_surfaces: Any) -> Surface:
         (0, ("default", "set", "canarycorp/cc-1", "--role", "small"), {}),
         (0, ("-v", "default", "set", refs["anthropic"], "--json"), {}),
         (1, ("default", "set", "nope/x"), {}),
-        (1, ("default", "set", refs["neon"], "--role", "Bad Role"), {}),
+        (2, ("default", "set", refs["neon"], "--role", "Bad Role"), {}),
+        (1, ("-v", "verify", "canaryecho", "canarycorp", "--json"), {}),  # the echo rejects: exit 1
+        (1, ("verify", "canaryecho"), {}),
+        (0, ("-v", "providers", "--verify", "--all"), {}),  # every key with a known host: via the dead proxy
         (0, ("-v", "refresh", "--json"), {}),
         (0, ("refresh",), {}),
         (0, ("refresh", "--if-stale"), {}),

@@ -32,7 +32,7 @@ def test_status_json_offline_reports_the_snapshot(capsys, monkeypatch):
 def test_providers_json_lists_configured_providers_by_variable_name(capsys, monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "g-secret")
     out = run_json(capsys, "providers")
-    assert out["summary"]["text"] == "1 provider available, 1 API key configured"
+    assert out["summary"] == "1 provider available, 1 API key configured"  # list_providers' shape
     [google] = out["providers"]
     assert google["id"] == "google" and google["credentials"]["satisfied_by"] == ["GEMINI_API_KEY"]
 
@@ -47,8 +47,8 @@ def test_providers_without_keys_says_how_to_set_one(capsys):
 def test_models_json_applies_filters(capsys, monkeypatch):
     monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(MINI_CATALOG))
     out = run_json(capsys, "models", "--all", "-p", "openai", "-c", "reasoning", "--min-context", "400000")
-    assert [m["ref"] for m in out["models"]] == ["openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano"]
-    assert out["total"] == 3
+    assert [m["model"] for m in out["providers"]["openai"]] == ["openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano"]
+    assert out["total"] == 3 and "next_offset" not in out  # list_models' shape: the last page has none
 
 
 def test_models_human_table_shows_badges(capsys, monkeypatch):
@@ -70,7 +70,7 @@ def test_show_unknown_model_is_one_line_with_close_matches(capsys):
 
 def test_show_model_with_a_slash_in_its_id(capsys):
     out = run_json(capsys, "show", "openrouter/anthropic/claude-haiku-4.5")
-    assert out["model"]["id"] == "anthropic/claude-haiku-4.5"
+    assert out["details"]["id"] == "anthropic/claude-haiku-4.5"  # get_model's shape
 
 
 def test_recommend_json_applies_task_hints_and_only_offers_callable_models(capsys, monkeypatch):

@@ -237,13 +237,14 @@ def test_the_readme_example_config_loads_cleanly_on_the_bundled_catalog(tmp_path
     example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "keys.env").write_text("ANTHROPIC_API_KEY=from-the-env-file\n")
     config = write_config(tmp_path, example)
-    registry = Registry(Settings(config_file=config, state_dir=tmp_path / "state", offline=True), env={})
+    registry = Registry(Settings(config_file=config, state_dir=tmp_path / "state", offline=True), env={"GATEWAY_TOKEN": "t"})
     assert registry.status().problems == []
-    assert [p.id for p in registry.providers(available_only=True)] == ["anthropic", "ollama"]
+    assert [p.id for p in registry.providers(available_only=True)] == ["anthropic", "gateway"]
     assert "xai" not in registry.catalog and registry.provider("openai").api == "https://llm-proxy.internal/v1"
     small = registry.get_default("small")
-    assert (small.model, small.usable) == ("ollama/gpt-oss:20b", True)
-    assert registry.get("ollama/gpt-oss:20b").model.limit == registry.get("lmstudio/openai/gpt-oss-20b").model.limit
+    assert (small.model, small.usable) == ("gateway/gpt-oss-20b", True)
+    assert registry.get("gateway/gpt-oss-20b").model.limit == registry.get("lmstudio/openai/gpt-oss-20b").model.limit
+    assert registry.settings.verify_on_start and registry.config.file.local.servers["llamacpp"].name == "llama.cpp"
 
 
 @pytest.mark.parametrize(

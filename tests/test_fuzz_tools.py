@@ -177,6 +177,7 @@ VALID: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "set_default": {"model": MODEL, "role": ROLES},
     "get_default": {"role": ROLES},
     "refresh_catalog": {"force": st.booleans()},
+    "verify_credentials": {"providers": st.lists(st.sampled_from(PROVIDERS), max_size=3)},
 }
 TOOLS = list(VALID)
 
@@ -189,6 +190,7 @@ EXPLICIT: dict[str, list[dict[str, Any]]] = {
     "set_default": [{"model": "openai/gpt-5", "role": "small"}, {"model": "openai/gpt-5", "role": "../../x"}],
     "get_default": [{"role": "small"}, {"role": "../x"}],
     "refresh_catalog": [{"force": True}, {"force": [1]}],
+    "verify_credentials": [{"providers": ["openai"]}, {"providers": ["../../etc/passwd"]}],
 }
 
 

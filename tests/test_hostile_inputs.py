@@ -154,7 +154,7 @@ def test_a_provider_entry_cannot_list_its_models_under_another_provider(tmp_path
     monkeypatch.setenv("MODELS_REGISTRY_CATALOG", str(catalog_file(tmp_path, spoofed_catalog())))
     code, listed = run_json(capsys, "models", "--all")
     assert code == 0
-    refs = {entry["ref"] for entry in listed["models"]}
+    refs = {item["model"] for items in listed["providers"].values() for item in items}
     assert "openai/gpt-5" in refs
     assert not [ref for ref in refs if "SPOOF" in ref or ref.startswith("spoof/")]
     assert "lmstudio/mislabelled" not in refs
@@ -260,8 +260,14 @@ def send(proc: subprocess.Popen, line: str) -> None:
 
 
 def receive(proc: subprocess.Popen, timeout: float = 20) -> dict | None:
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    return json.loads(proc.stdout.readline()) if ready else None
+    """The next reply (a message with an id); notifications (log messages) are passed over."""
+    while True:
+        ready, _, _ = select.select([proc.stdout], [], [], timeout)
+        if not ready:
+            return None
+        message = json.loads(proc.stdout.readline())
+        if "id" in message:
+            return message
 
 
 INITIALIZE = json.dumps({

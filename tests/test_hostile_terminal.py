@@ -231,7 +231,7 @@ def test_json_output_is_faithful_and_carries_no_raw_control_character(terminal_e
     code, out = _run_in_pty(["models", "--all", "--json"], terminal_env)
     assert code == 0, out
     assert "\x1b" not in out and not FORBIDDEN.findall(out.replace("\r\n", "\n")), repr(out)
-    refs = {m["ref"]: m["model"]["name"] for m in json.loads(out)["models"]}
+    refs = {m["model"]: m["name"] for models in json.loads(out)["providers"].values() for m in models}
     assert refs == {  # the data itself is unchanged: JSON escapes carry every character
         f"{CLOSE_TAG}/{LINK}": f"{BOLD}loud\ttab\nnewline",
         ANSI_MODEL: f"{TITLE}Title {C1_CSI}red {RLO}cba",

@@ -98,7 +98,7 @@ def read_resource(tmp_path: Path, uri: str) -> dict[str, Any]:
     return json.loads(content["text"])
 
 
-def test_tools_list_has_the_seven_tools_with_descriptions_and_output_schemas(tmp_path: Path):
+def test_tools_list_has_the_eight_tools_with_descriptions_and_output_schemas(tmp_path: Path):
     result, _, _ = inspect(tmp_path, "--method", "tools/list")
     tools = {tool["name"]: tool for tool in result["tools"]}
     assert set(tools) == TOOLS

@@ -32,7 +32,7 @@ async def call(client, tool: str, **arguments):
     return await client.call_tool(tool, arguments)
 
 
-async def test_tools_list_has_seven_described_tools_with_output_schemas(tmp_path, mode):
+async def test_tools_list_has_eight_described_tools_with_output_schemas(tmp_path, mode):
     async with Client(build_server(make_registry(tmp_path)), mode=mode) as client:
         tools = (await client.list_tools()).tools
     assert {t.name for t in tools} == TOOLS
@@ -203,7 +203,7 @@ async def test_refresh_catalog_reports_progress_and_changes(tmp_path, mode, upst
         result = await client.call_tool("refresh_catalog", {"force": True}, progress_callback=on_progress)
     # The lifespan's background refresh may have fetched first; then the forced one gets a 304.
     assert result.structured_content["outcome"] in ("updated", "not_modified")
-    assert registry.status().source == "network" and progress == [0, 2]
+    assert registry.status().source == "network" and progress == [0, 1, 2]  # fetched, local runtimes, done
     assert ("added" in result.content[0].text) == (result.structured_content["outcome"] == "updated")
 
 

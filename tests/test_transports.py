@@ -17,7 +17,7 @@ from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from .conftest import MINI_CATALOG, free_port
+from .conftest import MINI_CATALOG, TOOLS, free_port
 
 SERVE = [sys.executable, "-m", "models_registry"]
 
@@ -34,10 +34,11 @@ def server_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def http_server(tmp_path: Path, transport: str, *extra_args: str, env: dict | None = None):
+def http_server(tmp_path: Path, transport: str, *extra_args: str, env: dict | None = None, command: list[str] = SERVE):
+    """`serve --transport TRANSPORT` on a free loopback port (started as `command`); (base URL, process)."""
     port = free_port()
     proc = subprocess.Popen(
-        [*SERVE, "serve", "--transport", transport, "--port", str(port), *extra_args],
+        [*command, "serve", "--transport", transport, "--port", str(port), *extra_args],
         env=env or server_env(tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -70,9 +71,29 @@ async def test_stdio_end_to_end(tmp_path, mode):
         tools = {t.name for t in (await client.list_tools()).tools}
         providers = await client.call_tool("list_providers", {})
         model = await client.read_resource("models://models/openrouter/anthropic/claude-haiku-4.5")
-    assert len(tools) == 7
+    assert tools == TOOLS
     assert providers.structured_content["summary"] == "1 provider available, 1 API key configured"
     assert json.loads(model.contents[0].text)["ref"] == "openrouter/anthropic/claude-haiku-4.5"
+
+
+def stdio_exchange(env: dict[str, str], requests: list[dict], done) -> tuple[list[dict], str, str]:
+    """Write `requests` to `serve -v` over stdio; read messages (one per stdout line) until `done(messages)`,
+    then close stdin: (messages, what stdout held after, stderr)."""
+    with subprocess.Popen(
+        [*SERVE, "-v", "serve"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        watchdog = threading.Timer(60, proc.kill)  # a hang fails the test instead of blocking it
+        watchdog.start()
+        try:
+            proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
+            proc.stdin.flush()
+            messages: list[dict] = []
+            while not done(messages):
+                messages.append(json.loads(proc.stdout.readline()))  # each stdout line is one JSON-RPC message
+            rest, stderr = proc.communicate(timeout=30)  # closes stdin: EOF, the server exits
+        finally:
+            watchdog.cancel()
+    return messages, rest, stderr
 
 
 def test_stdio_stdout_carries_only_protocol_even_with_debug_logging(tmp_path):
@@ -83,23 +104,14 @@ def test_stdio_stdout_carries_only_protocol_even_with_debug_logging(tmp_path):
         {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_providers", "arguments": {}}},
         {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "get_model", "arguments": {"model": "nope/x"}}},
     ]
-    with subprocess.Popen(
-        [*SERVE, "-v", "serve"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as proc:
-        watchdog = threading.Timer(60, proc.kill)  # a hang fails the test instead of blocking it
-        watchdog.start()
-        try:
-            proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests))
-            proc.stdin.flush()
-            lines = [proc.stdout.readline() for _ in range(3)]
-            rest, stderr = proc.communicate(timeout=30)  # closes stdin: EOF, the server exits
-        finally:
-            watchdog.cancel()
+    # 3 responses + the settings problem's log notification
+    messages, rest, stderr = stdio_exchange(env, requests, lambda messages: len(messages) >= 4)
     assert rest.strip() == ""
-    assert all(json.loads(line)["jsonrpc"] == "2.0" for line in lines)
-    assert [json.loads(line)["id"] for line in lines] == [1, 2, 3]
+    assert all(m["jsonrpc"] == "2.0" for m in messages)
+    assert [m["id"] for m in messages if "id" in m] == [1, 2, 3]
+    assert [m["method"] for m in messages if "method" in m] == ["notifications/message"]
     assert "MODELS_REGISTRY_TTL" in stderr  # the warning went to stderr
-    assert "sk-transport-canary" not in "".join(lines) + stderr
+    assert "sk-transport-canary" not in json.dumps(messages) + stderr
 
 
 async def test_streamable_http_end_to_end_in_both_eras(tmp_path):

@@ -3,8 +3,12 @@
 One-shot commands (status, providers, models, show) read the catalog in hand
 and never wait on the network; they say on stderr when it is stale and how to
 refresh. `refresh` is the one command that fetches. Every command takes
-`--json`, which prints the same pydantic models the MCP tools return.
-Errors are one line on stderr naming the fix, with exit code 1.
+`--json`; for the commands a tool matches it prints that tool's structured content,
+built and dumped by `views` as the tool does. Tables fit the terminal (`_layout`).
+Errors are one line on stderr naming the fix. Exit code 2: an option value the matching
+MCP tool would reject too, checked against the same types and bounds (`arguments`) and
+worded the same, before the catalog is read. Exit code 1: anything found after that (a
+model or provider the catalog lacks, a failed refresh, a problem in the config).
 
 Catalog text is untrusted: every human-readable line goes out through `_echo` and every table
 cell through `_styled`, which pass it through `_printable` (no terminal control survives) and
@@ -23,16 +27,24 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, NamedTuple
 
 import anyio
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from . import __version__
+from . import __version__, arguments
 from .catalog import CatalogError
 from .recommend import KINDS, MODALITIES, OPTIMIZE_MODES, RecommendRequest
-from .registry import CAPABILITIES, DefaultInfo, ModelEntry, ProviderInfo, Registry, UnknownModelError
+from .registry import (
+    CAPABILITIES,
+    DefaultInfo,
+    ModelEntry,
+    ProviderInfo,
+    Registry,
+    UnknownModelError,
+    check_role,
+)
 from .settings import DEFAULT_URL, Settings
 from .sources import (
     CatalogSource,
@@ -43,8 +55,12 @@ from .sources import (
     redact_url,
     write_snapshot,
 )
+from .views import model_detail, models_result, providers_result, structured, verify_result
 
 log = logging.getLogger("models_registry")
+
+# Commands that list or pick models ask the local runtimes first (off: MODELS_REGISTRY_LOCAL=off).
+LOOKS_FOR_LOCAL = ("providers", "models", "show", "recommend", "verify")
 
 BADGES = {
     "tool_call": "tools",
@@ -110,32 +126,143 @@ def _print_json(value: Any) -> None:
 BADGE_STYLES = {"tools": "blue", "reasoning": "magenta", "files": "green", "json": "yellow", "open": "cyan"}
 
 
-def _print_table(headers: list[str], groups: dict[str, list[list[Any]]]) -> None:
-    """A table on stdout, one section per group (a provider) when there are several.
+class Column(NamedTuple):
+    """A table column and what may happen to it on a narrow terminal.
+
+    fit: "id" is kept whole on one line (ids, never cut; folded only if longer than the terminal),
+    "wrap" breaks between words (so a variable name stays whole), "fixed" stays on one line.
+    drop: 0 keeps the column always; otherwise columns are dropped 1 first, then 2, ... until
+    the rest fit.
+    """
+
+    header: str
+    fit: str = "fixed"
+    drop: int = 0
+
+
+VERIFY_COLUMNS = [
+    Column("provider", "id"),
+    Column("state"),
+    Column("what the provider said", "wrap"),
+]
+PROVIDER_COLUMNS = [
+    Column("provider", "id"),
+    Column("configured"),
+    Column("models", drop=3),
+    Column("tools", drop=2),
+    Column("reasoning", drop=1),
+    Column("credentials (names only)", "wrap"),
+]
+# Prices and context go before the badges, which wrap instead: they say what a model can do.
+MODEL_COLUMNS = [
+    Column("model", "id"),
+    Column("context", drop=2),
+    Column("in $/1M", drop=3),
+    Column("out $/1M", drop=1),
+    Column("capabilities", "wrap", drop=4),
+]
+RECOMMEND_COLUMNS = [
+    Column("#"),
+    Column("model", "id"),
+    Column("score", drop=4),
+    Column("in $/1M", drop=3),
+    Column("out $/1M", drop=1),
+    Column("context", drop=2),
+    Column(""),
+]
+
+
+def _print_table(columns: list[Column], groups: dict[str, list[list[Any]]]) -> None:
+    """A table on stdout fitted to the terminal, one section per group (a provider) when there are several.
 
     Cells are strings or `_styled` Text; strings become Text here, so rich never reads catalog
-    text as markup. rich turns colours off by itself when stdout is not a terminal or NO_COLOR
-    is set; piped output gets a wide page so rows never wrap.
+    text as markup. In a terminal: rich's width (COLUMNS overrides it), a rule under the header,
+    colours unless NO_COLOR. Piped: no colour and no rules, plain columns sized to their content,
+    and wrapped only when COLUMNS asks for a width.
     """
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(*headers, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
-    for title, rows in groups.items():
-        if title:
-            table.add_row(_styled(title, "bold"))
-        for row in rows:
-            table.add_row(*(cell if isinstance(cell, Text) else _styled(cell, "") for cell in row))
-        table.add_section()
+    rows = [[cell if isinstance(cell, Text) else _styled(cell, "") for cell in row] for row in _grouped(groups)]
+    terminal = sys.stdout.isatty()
     # markup and emoji off too: the headers are ours, but nothing here should be parsed.
-    if sys.stdout.isatty():
-        Console(highlight=False, markup=False, emoji=False).print(table)
+    console = Console(highlight=False, markup=False, emoji=False, file=None if terminal else io.StringIO())
+    width = console.width if terminal else _piped_width()
+    gap = 3 if terminal else 2  # padding either side, plus the box's blank separator in a terminal
+    widths = _layout(columns, rows, width, gap)
+    kept = [i for i, w in enumerate(widths) if w is not None]
+    table = Table(
+        box=box.SIMPLE_HEAD if terminal else None, show_edge=False, pad_edge=False, header_style="bold"
+    )
+    for i in kept:
+        column = columns[i]
+        table.add_column(column.header, width=widths[i], no_wrap=column.fit != "wrap", overflow="fold")
+    for row in rows:
+        table.add_row(*(row[i] for i in kept if i < len(row)))
+    if terminal:
+        console.print(table)
         return
-    buffer = io.StringIO()
-    Console(file=buffer, highlight=False, markup=False, emoji=False, width=250).print(table)
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+    console.width = sum(widths[i] for i in kept) + gap * (len(kept) - 1)  # exactly the table: nothing wraps
+    console.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines()))
+
+
+def _grouped(groups: dict[str, list[list[Any]]]) -> list[list[Any]]:
+    """Rows with each group's title (if any) on a row of its own, and a blank row between groups."""
+    rows: list[list[Any]] = []
+    for title, group in groups.items():
+        if rows:
+            rows.append([])
+        if title:
+            rows.append([_styled(title, "bold")])
+        rows.extend(group)
+    return rows
+
+
+def _piped_width() -> int | None:
+    """The width COLUMNS asks for (`COLUMNS=80 models-registry models | less`); else none: rows never wrap."""
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def _layout(columns: list[Column], rows: list[list[Any]], width: int | None, gap: int) -> list[int | None]:
+    """Each column's width, or None where it is dropped, so the table fits `width` with ids whole.
+
+    Droppable columns go in their order until what must stay whole fits (ids and one-line
+    columns at full width, wrapping columns at their longest word); then wrapping columns give
+    up width. Only an id longer than the terminal itself is folded, never cut.
+    """
+    from rich.cells import cell_len
+
+    def texts(i: int) -> list[str]:
+        return [columns[i].header] + [row[i].plain for row in rows if i < len(row)]
+
+    natural = [max(map(cell_len, texts(i))) for i in range(len(columns))]
+    least = [
+        max((cell_len(word) for text in texts(i) for word in text.split()), default=0) if c.fit == "wrap" else natural[i]
+        for i, c in enumerate(columns)
+    ]
+    kept = list(range(len(columns)))
+
+    def total(widths: list[int]) -> int:
+        return sum(widths[i] for i in kept) + gap * (len(kept) - 1)
+
+    for _, i in sorted((c.drop, i) for i, c in enumerate(columns) if c.drop):
+        if width is None or total(least) <= width:
+            break
+        kept.remove(i)
+    widths = list(natural)
+    excess = 0 if width is None else total(widths) - width
+    for i in sorted((i for i in kept if columns[i].fit == "wrap"), key=lambda i: least[i] - natural[i]):
+        give = max(0, min(excess, widths[i] - least[i]))
+        widths[i] -= give
+        excess -= give
+    if excess > 0:  # an id longer than the terminal: fold the widest column rather than overflow
+        widest = max(kept, key=widths.__getitem__)
+        widths[widest] = max(1, widths[widest] - excess)
+    return [widths[i] if i in kept else None for i in range(len(columns))]
 
 
 def _styled(text: object, style: str) -> Any:
@@ -195,8 +322,9 @@ def cmd_status(registry: Registry, args: argparse.Namespace) -> None:
     _echo(f"cache: {status.cache_dir}")
     if status.skipped_models:
         _echo(f"skipped: {status.skipped_models} malformed models")
-    if status.last_refresh:
-        _echo(f"last refresh: {status.last_refresh.outcome} {status.last_refresh.error or ''}".rstrip())
+    if last := status.last_refresh:  # this process's, else the one recorded in the cache directory
+        when = last.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        _echo(f"last refresh: {last.outcome} at {when}" + (f" ({last.error})" if last.error else ""))
     for problem in status.problems:
         _echo(f"problem: {problem}")
 
@@ -207,26 +335,29 @@ def cmd_providers(registry: Registry, args: argparse.Namespace) -> None:
     Shows providers you can call; --all adds the rest with the variables they need.
     Example: models-registry providers --all --json
     """
-    providers = registry.providers(available_only=not args.all)
+    if args.verify:
+        _verify_with_progress(registry, [])
+    result = providers_result(registry, available_only=not args.all)
     if args.json:
-        _print_json({"summary": registry.summary(), "providers": providers})
+        _print_json(structured(result))  # list_providers' structured content
         return
-    _echo(registry.summary().text)
-    if not providers:
+    _echo(result.summary)
+    if not result.providers:
         _echo("No provider has credentials set. Set one, e.g. OPENAI_API_KEY, or see them all with --all.")
         return
-    headers = ["provider", "configured", "models", "tools", "reasoning", "credentials (names only)"]
-    _print_table(headers, {"": [_provider_row(p) for p in providers]})
+    _print_table(PROVIDER_COLUMNS, {"": [_provider_row(p) for p in result.providers]})
 
 
 def _provider_row(info: ProviderInfo) -> list[Any]:
     creds = info.credentials
     if not creds.needs_credential:
-        detail = "no credential needed"
+        detail = "local runtime" if info.local else "no credential needed"
     elif creds.configured:
         detail = "set: " + ", ".join(creds.satisfied_by)
     else:
         detail = "needs: " + " or ".join(" + ".join(group) for group in creds.alternatives)
+    if info.key_check is not None:
+        detail += f"; {info.key_check.state.replace('_', ' ')}: {info.key_check.message}"
     counts = info.capability_counts
     return [
         info.id,
@@ -257,11 +388,11 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
         )
     except (ValueError, LookupError) as exc:
         raise CliError(str(exc).strip("'\"")) from None
-    total = len(entries)
-    entries = entries[: args.limit] if args.limit else entries
-    if args.json:
-        _print_json({"total": total, "models": entries})
+    if args.json:  # list_models' structured content; --limit 0 (every row) has no tool equivalent
+        _print_json(structured(models_result(entries, offset=args.offset, limit=args.limit or None)))
         return
+    total = len(entries)
+    entries = entries[args.offset : args.offset + args.limit if args.limit else None]
     _echo(registry.summary().text)
     if not entries:
         _echo("No models match." + ("" if args.all else " Add --all to include providers without credentials."))
@@ -270,9 +401,9 @@ def cmd_models(registry: Registry, args: argparse.Namespace) -> None:
     for entry in entries:
         title = f"{entry.provider_id} ({'configured' if entry.available else 'not configured'})"
         groups.setdefault(title, []).append(_model_row(entry))
-    _print_table(["model", "context", "in $/1M", "out $/1M", "capabilities"], groups)
-    if total > len(entries):
-        _echo(f"… {total - len(entries)} more; raise --limit or narrow the filters")
+    _print_table(MODEL_COLUMNS, groups)
+    if (rest := total - args.offset - len(entries)) > 0:
+        _echo(f"… {rest} more; raise --limit, page with --offset or narrow the filters")
 
 
 def _model_row(entry: ModelEntry) -> list[Any]:
@@ -303,7 +434,7 @@ def cmd_show(registry: Registry, args: argparse.Namespace) -> None:
     except UnknownModelError as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        _print_json(entry)
+        _print_json(structured(model_detail(registry, entry)))  # get_model's structured content
         return
     model = entry.model
     state = "available" if entry.available else "provider not configured"
@@ -347,7 +478,7 @@ def _report_default(action: Callable[[], DefaultInfo], args: argparse.Namespace)
     except OSError as exc:  # filelock.Timeout is an OSError too
         raise CliError(f"could not save the default ({os_error_text(exc)}); nothing was changed") from None
     if args.json:
-        _print_json(info)
+        _print_json(structured(info))  # get_default's / set_default's structured content
     else:
         _print_default(info)
 
@@ -374,31 +505,90 @@ def cmd_config_path(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_config_check(registry: Registry, args: argparse.Namespace) -> None:
     """Check the config file: every problem with its file, line and key; exit 1 if there is one.
 
-    The server never refuses to start over its config: what is wrong is left out and
-    reported in status, list_providers and here.
+    Problems include a default (in [defaults]) naming a provider or model the catalog
+    lacks, with the closest matches. The server never refuses to start over its config:
+    what is wrong is left out and reported in status, list_providers and here.
 
     Example: models-registry config check
     """
     config = registry.config
-    problems = registry.config_problems()
+    problems = list(dict.fromkeys(registry.config_problems()))  # each once, however many checks found it
+    applies = config is None or config.applies
     custom = [p for p in registry.catalog.provider_ids if registry.catalog.head(p).get("source") == "config"]
     report = {
         "path": str(registry.settings.config_file),
         "exists": config is not None and config.exists,
+        "applies": applies,
         "problems": problems,
         "providers_from_config": custom,
         "defaults": config.file.defaults if config else {},
     }
     if args.json:
         _print_json(report)
-    elif not report["exists"]:
+    elif not report["exists"] and not problems:
         _echo(f"no config file at {report['path']}: nothing to check")
     else:
-        _echo(f"{report['path']}: {len(custom)} providers set or changed, defaults for {len(report['defaults'])} roles")
+        if applies:  # counts of a file that is not used would read as if it were
+            _echo(f"{report['path']}: {len(custom)} providers set or changed, defaults for {len(report['defaults'])} roles")
         for problem in problems:
             _echo(f"problem: {problem}")
+    if not applies:
+        raise CliError("the config cannot be used; none of it applies")
     if problems:
-        raise CliError(f"{len(problems)} problem(s) in the config; the rest of it applies")
+        count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        raise CliError(f"{count} in the config; the rest of it applies")
+
+
+class _OwnReport(logging.Filter):
+    """Drops the registry's warning about a failed refresh: `refresh` reports its result itself, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("catalog refresh ")
+
+
+def cmd_verify(registry: Registry, args: argparse.Namespace) -> None:
+    """Check the keys set against the providers: each provider's model listing, asked with its key.
+
+    Each provider is verified (the key works; how many models it sees), rejected (the provider's
+    own words, without the key), rate limited, unreachable, or not checkable (and why). Keys go
+    only to the host the bundled catalog or your config gives. Exits 1 when a key was rejected or
+    a provider could not be reached.
+    Example: models-registry verify openai anthropic --json
+    """
+    results = _verify_with_progress(registry, args.provider)
+    result = verify_result(results)
+    if args.json:
+        _print_json(structured(result))  # verify_credentials' structured content
+    else:
+        _echo(f"{len(results)} providers checked: {result.summary}")
+        rows = [[r.provider_id, _styled(r.state.replace("_", " "), STATE_STYLES.get(r.state, "")), r.message] for r in results]
+        if rows:
+            _print_table(VERIFY_COLUMNS, {"": rows})
+    failed = [r.provider_id for r in results if r.state in ("rejected", "unreachable")]
+    if failed:
+        raise CliError(f"{', '.join(failed)}: the key could not be confirmed")
+
+
+STATE_STYLES = {"verified": "green", "rejected": "red", "unreachable": "yellow", "rate_limited": "yellow"}
+
+
+def _verify_with_progress(registry: Registry, providers: Sequence[str]) -> list[Any]:
+    """registry.verify, with a progress bar on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        return _run_verify(registry, providers, None)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("checking keys", total=None)
+        return _run_verify(registry, providers, lambda result: progress.advance(task))
+
+
+def _run_verify(registry: Registry, providers: Sequence[str], on_done: Callable[[Any], None] | None) -> list[Any]:
+    try:
+        return anyio.run(lambda: registry.verify(providers, on_done=on_done))
+    except LookupError as exc:
+        raise CliError(str(exc).strip("\"'")) from None
 
 
 def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
@@ -406,12 +596,19 @@ def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
 
     Example: models-registry refresh --json
     """
-    result = anyio.run(lambda: registry.refresh(force=not args.if_stale))
+    log_filter = _OwnReport()
+    registry_log = logging.getLogger("models_registry.registry")
+    registry_log.addFilter(log_filter)
+    try:
+        result = anyio.run(lambda: registry.refresh(force=not args.if_stale))
+    finally:
+        registry_log.removeFilter(log_filter)
     if args.json:
         _print_json({"result": result, "status": registry.status()})
-    else:
+    elif result.outcome not in ("failed", "rejected"):  # a failure is said once, by the error below
         change = result.change
-        _echo(f"refresh: {result.outcome}" + (f" ({result.error})" if result.error else ""))
+        said_below = result.error if result.saved else None  # not saved: the error below says why
+        _echo(f"refresh: {result.outcome}" + (f" ({said_below})" if said_below else ""))
         if result.changed:
             _echo(f"added {len(change.added)}, removed {len(change.removed)}, repriced {len(change.price_changes)}")
     if result.outcome in ("failed", "rejected"):
@@ -423,8 +620,27 @@ def cmd_refresh(registry: Registry, args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     """Run the MCP server: stdio for desktop hosts and IDE agents, HTTP for agent frameworks.
 
+    --host, --port, --auth-token and --allowed-host apply to the HTTP transports only.
+    Ctrl-C (SIGINT) or SIGTERM stops the server at once in every transport, with exit
+    code 0: a request still running is dropped; stored defaults and the cached catalog
+    are never left half-written.
+
     Example: models-registry serve --transport streamable-http --port 8765
     """
+    import signal
+
+    # Until a transport takes the signals over, SIGTERM ends the start like Ctrl-C: cleanly, exit 0.
+    signal.signal(signal.SIGTERM, _interrupt)
+    _check_http_options(args)
+    if args.transport != "stdio":  # refused before anything binds: the missing token is the first thing to fix
+        from .http_app import check_exposure
+
+        try:
+            check_exposure(args.host or "127.0.0.1", _token(args))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    # Bind before the ~450 ms build, so a busy port fails at once and nothing announces a URL it cannot serve.
+    sock = None if args.transport == "stdio" else _listen(args.host or "127.0.0.1", args.port)
     # A start allocates ~1M long-lived objects (the MCP SDK, pydantic schemas, the catalog) and
     # frees almost none, so collecting during it only rescans them: ~30 ms of a ~450 ms start.
     # Collect nothing until the server is built, then freeze what was built so later
@@ -437,36 +653,158 @@ def cmd_serve(args: argparse.Namespace) -> None:
     finally:
         gc.freeze()
         gc.enable()
-    if args.transport == "stdio":
+    if sock is None:
         from .stdio import serve_stdio
 
         anyio.run(serve_stdio, server)
         return
+    _serve_http(server, sock, args)
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    """--auth-token, else MODELS_REGISTRY_AUTH_TOKEN; blank counts as unset."""
+    return (args.auth_token or "").strip() or os.environ.get("MODELS_REGISTRY_AUTH_TOKEN", "").strip() or None
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_http_options(args: argparse.Namespace) -> None:
+    """HTTP-only options with stdio would be silently ignored: refuse them, naming --transport."""
+    if args.transport != "stdio":
+        return
+    given = [flag for flag, value in (("--host", args.host), ("--port", args.port), ("--auth-token", args.auth_token),
+                                      ("--allowed-host", args.allowed_host)) if value]  # fmt: skip
+    if given:
+        one = len(given) == 1
+        raise CliError(
+            f"{' and '.join(given)} {'applies' if one else 'apply'} only to HTTP: add --transport streamable-http"
+            f" (or sse), or drop {'it' if one else 'them'} for stdio"
+        )
+
+
+def _listen(host: str, port: int | None) -> Any:
+    """A socket listening on host:port; a port in use is a one-line error that suggests a free one."""
+    import errno
+    import socket
+
+    port = 8765 if port is None else port
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    if os.name != "nt":  # as uvicorn does: a restart need not wait out TIME_WAIT (on Windows it would share the port)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno != errno.EADDRINUSE:
+            raise CliError(f"cannot listen on {host}:{port}: {os_error_text(exc)}") from None
+        other = _free_port_near(host, port)
+        raise CliError(f"port {port} on {host} is in use; pick another with --port {other or '<other>'}") from None
+    return sock
+
+
+def _free_port_near(host: str, port: int) -> int | None:
+    import socket
+
+    for candidate in range(port + 1, min(port + 20, 65536)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
+
+
+def _port(text: str) -> int:
+    """argparse type for --port: 0 to 65535, so a typo is a usage error rather than a bind traceback."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 1 to 65535, or 0 for any free one")
+    return port
+
+
+def _serve_http(server: Any, sock: Any, args: argparse.Namespace) -> None:
+    """Announce the URLs (the socket is already listening), open the browser for `ui`, and serve until a signal."""
     import uvicorn
 
     from .http_app import build_http_app
 
-    token = (args.auth_token or "").strip() or os.environ.get("MODELS_REGISTRY_AUTH_TOKEN", "").strip() or None
+    host, port = args.host or "127.0.0.1", sock.getsockname()[1]  # the real port, should --port be 0
+    token = _token(args)
     try:
-        app = build_http_app(
-            server, args.transport, host=args.host, port=args.port, token=token, allowed_hosts=args.allowed_host
-        )
+        app = build_http_app(server, args.transport, host=host, port=port, token=token, allowed_hosts=args.allowed_host)
     except ValueError as exc:
+        sock.close()
         raise CliError(str(exc)) from None
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     path = "/sse" if args.transport == "sse" else "/mcp"
-    print(f"models-registry: serving MCP ({args.transport}) at http://{args.host}:{args.port}{path}", file=sys.stderr)
-    if args.transport == "streamable-http":
+    print(f"models-registry: serving MCP ({args.transport}) at {base}{path}", file=sys.stderr)
+    if args.browser:
+        _open_browser_soon(f"{base}/")
+    elif args.command == "ui":
+        print(f"models-registry: open {base}/ in your browser", file=sys.stderr)
+    elif args.transport == "streamable-http":
         # Logs outlive the session: name where the token goes (a URL fragment, read by the page), never the token.
         hint = " (add #token=<your token> to the URL)" if token else ""
-        print(f"models-registry: model picker at http://{args.host}:{args.port}/{hint}", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        print(f"models-registry: model picker at {base}/{hint}", file=sys.stderr)
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, minus its re-raise of the stopping signal, which made SIGTERM a kill, not exit 0."""
+
+        def capture_signals(self) -> Any:
+            return _stop_on_signals(self.handle_exit)
+
+    # SSE streams close themselves on stop (sse-starlette watches the flag); anything slower is cut after 2 s.
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+    Server(config).run(sockets=[sock])
+
+
+def _stop_on_signals(handle_exit: Callable[..., None]) -> Any:
+    """A context in which SIGINT and SIGTERM call uvicorn's handle_exit (a second Ctrl-C forces the stop)."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def captured() -> Any:
+        before = {sig: signal.signal(sig, handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in before.items():
+                signal.signal(sig, handler)
+
+    return captured()
+
+
+def _open_browser_soon(url: str) -> None:
+    """Open url in a thread: the server starts meanwhile, and a browser that takes its time cannot hold it up."""
+    import threading
+    import webbrowser
+
+    def run() -> None:
+        try:
+            opened = webbrowser.open(url)
+        except webbrowser.Error:
+            opened = False
+        verb = "opened" if opened else "open"
+        print(f"models-registry: {verb} {url} in your browser", file=sys.stderr)
+
+    threading.Thread(target=run, name="open-browser", daemon=True).start()
 
 
 def cmd_ui(args: argparse.Namespace) -> None:
     """Open the model picker in your browser: starts the HTTP server on loopback and prints its URL.
 
     The page shows providers and whether they are configured, models with capability
-    badges and filters, a recommend form and the default model per role. Stop with Ctrl-C.
+    badges and filters, a recommend form and the default model per role. With
+    --no-browser, or when no browser can be found, it prints the URL to open instead.
+    A busy port is an error that suggests a free one. Ctrl-C or SIGTERM stops it, exit 0.
 
     Example: models-registry ui --port 8765
     """
@@ -517,7 +855,7 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
     except (ValueError, LookupError) as exc:
         raise CliError(str(exc).strip("'\"")) from None
     if args.json:
-        _print_json(result)
+        _print_json(structured(result))  # recommend_model's structured content: no nulls
         return
     for hint in result.applied_hints:
         _echo(f"hint: {hint.hint!r} → {hint.effect}")
@@ -528,13 +866,28 @@ def cmd_recommend(registry: Registry, args: argparse.Namespace) -> None:
          _price(r.output_cost), f"{r.context:,}", "" if r.available else "no key"]
         for r in result.recommendations
     ]
-    _echo(f"{result.kind} models for {_a(result.category)} task:")
-    _print_table(["#", "model", "score", "in $/1M", "out $/1M", "context", ""], {"": rows})
+    _echo(_recommend_header(result, callable_only=not args.all))
+    _print_table(RECOMMEND_COLUMNS, {"": rows})
     for r in result.recommendations:
         _echo(f"{r.rank}. {r.model}: " + "; ".join(r.reasons))
         if r.also_available_via:
             _echo(f"   also via {', '.join(r.also_available_via[:5])}" + (" ..." if len(r.also_available_via) > 5 else ""))
-    _echo(f"{result.considered} models considered ({result.catalog}). {result.quality_note}")
+    _echo(result.quality_note)  # the catalog's age is the stale note's to say, once
+
+
+def _recommend_header(result: Any, *, callable_only: bool) -> str:
+    """'Top 5 of 75 callable chat models for a coding task (5,276 in the catalog):'.
+
+    The pool is what the first filters leave: the providers asked for, the kind, credentials
+    (their labels in `excluded`, see recommend.filters); the later ones are the task's needs.
+    """
+    pool_steps = ("not in providers", f"not {_a(result.kind)} model", "no credentials set")
+    pool = result.considered - sum(result.excluded.get(label, 0) for label in pool_steps)
+    which = "callable " if callable_only else ""
+    return (
+        f"Top {len(result.recommendations)} of {pool:,} {which}{result.kind} models for {_a(result.category)} task "
+        f"({result.considered:,} in the catalog):"
+    )
 
 
 def cmd_snapshot_update(args: argparse.Namespace) -> None:
@@ -611,8 +964,41 @@ def _doc(func: Any) -> dict[str, str]:
     return {"help": text.splitlines()[0], "description": text}
 
 
+# models --limit: a page as list_models allows, or 0 for every row (a pipe into grep wants them all).
+_ROWS = Annotated[int, Field(ge=0, le=arguments.MAX_PAGE)]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line, like every other error (subcommands inherit it)."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, _printable(f"Error: {message} (see `{self.prog} --help`)") + "\n")
+
+
+def _value(kind: Any) -> Callable[[str], Any]:
+    """An argparse `type` checking an option as the matching tool argument is checked, with its message."""
+
+    def convert(text: str) -> Any:
+        try:
+            return arguments.check(kind, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+def _role(text: str) -> str:
+    """--role: the tool's length bound, then the registry's rule for a role name."""
+    role = _value(arguments.Role)(text)
+    try:
+        check_role(role)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return role
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="models-registry",
         description="Which LLM providers and models can you call right now? Built on the models.dev catalog.",
     )
@@ -627,43 +1013,72 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("status", cmd_status)
-    add("providers", cmd_providers).add_argument(
-        "--all", action="store_true", help="include providers without credentials"
-    )
+    providers = add("providers", cmd_providers)
+    providers.add_argument("--all", action="store_true", help="include providers without credentials")
+    providers.add_argument("--verify", action="store_true", help="check the keys set against the providers first")
 
     models = add("models", cmd_models)
     models.add_argument("--provider", "-p", help="only this provider, e.g. openai")
     models.add_argument("--all", action="store_true", help="include providers without credentials")
+    # Each option that maps to a list_models argument takes its type: the same values pass.
     models.add_argument(
-        "--capability", "-c", action="append", default=[], choices=CAPABILITIES, help="required; repeatable"
+        "--capability", "-c", action="append", default=[], choices=CAPABILITIES,
+        type=_value(arguments.Capability), help="required; repeatable",
     )
-    models.add_argument("--input-modality", "-m", action="append", default=[], help="e.g. image, pdf; repeatable")
-    models.add_argument("--min-context", type=int, default=0, help="minimum context window in tokens")
-    models.add_argument("--max-input-cost", type=float, help="maximum input price, USD per 1M tokens")
-    models.add_argument("--query", "-q", help="words that must appear in the id, name or family")
+    models.add_argument(
+        "--input-modality", "-m", action="append", default=[], choices=MODALITIES,
+        type=_value(arguments.Modality), help="required, e.g. image; repeatable",
+    )
+    models.add_argument("--min-context", type=_value(arguments.Tokens), default=0, help="minimum context window in tokens")
+    models.add_argument("--max-input-cost", type=_value(arguments.Price), help="maximum input price, USD per 1M tokens")
+    models.add_argument("--query", "-q", type=_value(arguments.Query), help="words that must appear in the id, name or family")
     models.add_argument("--include-deprecated", action="store_true", help="include deprecated models")
-    models.add_argument("--kind", "-k", choices=KINDS, help="only this kind, e.g. embedding")
-    models.add_argument("--limit", type=int, default=50, help="rows to show (0 for all; default 50)")
+    models.add_argument("--kind", "-k", choices=KINDS, type=_value(arguments.Kind), help="only this kind, e.g. embedding")
+    models.add_argument(
+        "--limit", type=_value(_ROWS), default=50, help=f"rows to show (0 for all; at most {arguments.MAX_PAGE}; default 50)"
+    )
+    models.add_argument(
+        "--offset", type=_value(arguments.Offset), default=0, help="rows to skip first, e.g. the JSON's next_offset"
+    )
 
-    add("show", cmd_show).add_argument("model", help="provider/model, e.g. openai/gpt-5")
+    add("show", cmd_show).add_argument("model", type=_value(arguments.ModelRef), help="provider/model, e.g. openai/gpt-5")
 
+    # As for models: each option takes the type of the recommend_model argument it maps to.
     rec = add("recommend", cmd_recommend)
-    rec.add_argument("task", nargs="?", help="what the model is for, in words, e.g. 'summarise long PDFs cheaply'")
-    rec.add_argument("--kind", "-k", choices=KINDS, help="the kind of model (default: from the task, else chat)")
-    rec.add_argument("--capability", "-c", action="append", default=[], choices=CAPABILITIES, help="required; repeatable")
-    rec.add_argument("--input-modality", "-m", action="append", default=[], choices=MODALITIES, help="required; repeatable")
-    rec.add_argument("--output-modality", action="append", default=[], choices=MODALITIES, help="required; repeatable")
-    rec.add_argument("--min-context", type=int, default=0, help="minimum context window in tokens")
-    rec.add_argument("--min-output", type=int, default=0, help="minimum output limit in tokens")
-    rec.add_argument("--max-input-cost", type=float, help="maximum input price, USD per 1M tokens")
-    rec.add_argument("--max-output-cost", type=float, help="maximum output price, USD per 1M tokens")
-    rec.add_argument("--input-tokens", type=int, help="expected input tokens per call, for the cost estimate")
-    rec.add_argument("--output-tokens", type=int, help="expected output tokens per call, for the cost estimate")
-    rec.add_argument("--optimize", "-o", choices=OPTIMIZE_MODES, default="balanced", help="what matters most")
+    rec.add_argument(
+        "task", nargs="?", type=_value(arguments.Task),
+        help="what the model is for, in words, e.g. 'summarise long PDFs cheaply'",
+    )
+    rec.add_argument(
+        "--kind", "-k", choices=KINDS, type=_value(arguments.Kind),
+        help="the kind of model (default: from the task, else chat)",
+    )
+    for flags, kind, choices in (
+        (("--capability", "-c"), arguments.Capability, CAPABILITIES),
+        (("--input-modality", "-m"), arguments.Modality, MODALITIES),
+        (("--output-modality",), arguments.Modality, MODALITIES),
+    ):
+        rec.add_argument(*flags, action="append", default=[], choices=choices, type=_value(kind), help="required; repeatable")
+    tokens, price = _value(arguments.Tokens), _value(arguments.Price)
+    rec.add_argument("--min-context", type=tokens, default=0, help="minimum context window in tokens")
+    rec.add_argument("--min-output", type=tokens, default=0, help="minimum output limit in tokens")
+    rec.add_argument("--max-input-cost", type=price, help="maximum input price, USD per 1M tokens")
+    rec.add_argument("--max-output-cost", type=price, help="maximum output price, USD per 1M tokens")
+    rec.add_argument("--input-tokens", type=tokens, help="expected input tokens per call, for the cost estimate")
+    rec.add_argument("--output-tokens", type=tokens, help="expected output tokens per call, for the cost estimate")
+    rec.add_argument(
+        "--optimize", "-o", choices=OPTIMIZE_MODES, type=_value(arguments.Optimize), default="balanced",
+        help="what matters most",
+    )
     rec.add_argument("--provider", "-p", action="append", help="only this provider; repeatable")
     rec.add_argument("--all", action="store_true", help="include providers without credentials")
     rec.add_argument("--include-preview", action="store_true", help="allow alpha/beta models")
-    rec.add_argument("--limit", "-n", type=int, default=5, help="how many picks (1-50, default 5)")
+    rec.add_argument(
+        "--limit", "-n", type=_value(arguments.Picks), default=5,
+        help=f"how many picks (1-{arguments.MAX_PICKS}, default 5)",
+    )
+    verify = add("verify", cmd_verify)
+    verify.add_argument("provider", nargs="*", help="provider ids (default: every provider whose key is set)")
     add("refresh", cmd_refresh).add_argument(
         "--if-stale", action="store_true", help="only fetch when the catalog is older than the TTL"
     )
@@ -672,9 +1087,12 @@ def build_parser() -> argparse.ArgumentParser:
     default_sub = default.add_subparsers(dest="default_command", required=True, metavar="COMMAND")
     get = default_sub.add_parser("get", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_default_get))
     put = default_sub.add_parser("set", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_default_set))
-    put.add_argument("model", help="provider/model, e.g. anthropic/claude-haiku-4-5")
+    put.add_argument("model", type=_value(arguments.ModelRef), help="provider/model, e.g. anthropic/claude-haiku-4-5")
     for p, func in ((get, cmd_default_get), (put, cmd_default_set)):
-        p.add_argument("--role", "-r", default="default", help="default, small, or any name (default: default)")
+        p.add_argument(
+            "--role", "-r", type=_role, default="default",
+            help="default, small, or any lowercase name (default: default)",
+        )
         p.add_argument("--json", action="store_true", help="output as JSON")
         p.set_defaults(func=func)
 
@@ -686,17 +1104,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     serve = sub.add_parser("serve", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_serve))
-    serve.add_argument("--transport", "-t", choices=["stdio", "sse", "streamable-http"], default="stdio")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind for HTTP (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8765, help="port for HTTP (default 8765)")
+    serve.add_argument(
+        "--transport", "-t", choices=["stdio", "sse", "streamable-http"], default="stdio", help="(default stdio)"
+    )
+    # No defaults here: an HTTP option given with stdio is an error, so it must show whether it was given.
+    serve.add_argument("--host", help="with an HTTP transport: address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, help="with an HTTP transport: port (default 8765; 0 picks a free one)")
     serve.add_argument("--auth-token", help="bearer token HTTP clients must send (or MODELS_REGISTRY_AUTH_TOKEN)")
     serve.add_argument(
         "--allowed-host", action="append", default=[], help="extra Host header to accept, e.g. a proxy's name"
     )
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func=cmd_serve, browser=False)
 
     ui = sub.add_parser("ui", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_ui))
-    ui.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    ui.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    ui.add_argument(
+        "--no-browser", dest="browser", action="store_false", help="print the URL instead of opening a browser"
+    )
     ui.set_defaults(func=cmd_ui)
 
     snapshot = sub.add_parser("snapshot", help="Maintainers: rebuild the bundled snapshot.")
@@ -736,10 +1160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.func(Settings.from_env(), args)
             return 0
         registry = Registry(Settings.from_env())
-        if args.command not in ("status", "config") and not args.json:
+        if args.command in LOOKS_FOR_LOCAL and registry.settings.local:
+            anyio.run(registry.detect_local)  # a second at most, and instant when nothing listens
+        # Once per command, here and nowhere else; status shows the age itself, and refresh is the cure.
+        if args.command not in ("status", "config", "refresh") and not args.json:
             _stale_note(registry)
         args.func(registry, args)
     except CliError as exc:
         _echo(f"Error: {exc}", err=True)
         return 1
+    except KeyboardInterrupt:
+        # Ctrl-C (or, for a server, SIGTERM) before a server's own handling took over, or in a one-shot
+        # command: no traceback. Stopping a server is what it was asked to do, so that is a success.
+        return 0 if args.command in ("serve", "ui") else 130
     return 0

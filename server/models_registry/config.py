@@ -57,6 +57,9 @@ class RegistrySection(_Strict):
     offline: bool | None = Field(None, description="Never touch the network.")
     enabled_providers: list[str] | None = Field(None, description="Only these providers (when set).")
     disabled_providers: list[str] = Field(default_factory=list, description="Never these; wins over enabled.")
+    local: bool | None = Field(None, description="Look for local runtimes (Ollama, LM Studio, [local.servers]).")
+    verify_on_start: bool | None = Field(None, description="Check the keys set against the providers after start.")
+    verify_ttl: int | None = Field(None, ge=0, description="Seconds a key check is trusted.")
 
 
 class ProviderSection(_Strict):
@@ -70,8 +73,20 @@ class ProviderSection(_Strict):
     models: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Models to add or override.")
 
 
+class LocalServerSection(_Strict):
+    url: str = Field(description="Base URL of an OpenAI-compatible server, ending in /v1 (llama.cpp, vLLM).")
+    name: str | None = None
+
+
+class LocalSection(_Strict):
+    ollama: str | None = Field(None, description="Ollama's address (default OLLAMA_HOST, else 127.0.0.1:11434).")
+    lmstudio: str | None = Field(None, description="LM Studio's address (default http://127.0.0.1:1234).")
+    servers: dict[str, LocalServerSection] = Field(default_factory=dict, description="Your own servers, by provider id.")
+
+
 class ConfigFile(_Strict):
     registry: RegistrySection = Field(default_factory=RegistrySection)
+    local: LocalSection = Field(default_factory=LocalSection)
     providers: dict[str, ProviderSection] = Field(default_factory=dict)
     defaults: dict[str, str] = Field(default_factory=dict, description="role = 'provider/model'.")
     env_file: str | None = Field(None, description="A dotenv file read for credential detection only.")
@@ -86,6 +101,11 @@ class UserConfig:
     problems: list[str] = field(default_factory=list)
     exists: bool = False
     text: str = ""
+
+    @property
+    def applies(self) -> bool:
+        """False when nothing in the file is used: unreadable, invalid TOML, nested too deeply (see load_config)."""
+        return not any(problem.endswith("; using none of it") for problem in self.problems)
 
     @cached_property
     def credential_rules(self) -> dict[str, CredentialRule]:

@@ -36,6 +36,7 @@ __all__ = [
     "ReadableNames",
     "check_credentials",
     "is_configured",
+    "looks_like_credential",
     "rule_for",
     "set_variables",
     "url_placeholders",

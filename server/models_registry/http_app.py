@@ -26,7 +26,6 @@ when every session is busy (a flooder holding MAX_SESSIONS connections open).
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import math
 from typing import Literal
 
@@ -38,9 +37,10 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .addresses import is_loopback
 from .web import web_routes
 
-__all__ = ["MAX_BODY_BYTES", "MAX_SESSIONS", "BearerAuth", "SessionRoom", "build_http_app", "is_loopback"]
+__all__ = ["MAX_BODY_BYTES", "MAX_SESSIONS", "BearerAuth", "SessionRoom", "build_http_app", "check_exposure", "is_loopback"]
 
 MAX_BODY_BYTES = 1024 * 1024
 SESSION_IDLE_SECONDS = 300.0
@@ -48,15 +48,6 @@ MAX_SESSIONS = 1000
 SESSION_HEADROOM = 50  # slots kept free: an ended session leaves the SDK's table a few scheduler ticks later
 MCP_PATH = "/mcp"
 Transport = Literal["sse", "streamable-http"]
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class BearerAuth:
@@ -165,6 +156,17 @@ def security_settings(host: str, port: int, extra_hosts: list[str]) -> Transport
     )
 
 
+def check_exposure(host: str, token: str | None) -> str | None:
+    """The token to require (stripped; blank is none); ValueError for a non-loopback bind without one."""
+    token = (token or "").strip() or None
+    if not token and not is_loopback(host):
+        raise ValueError(
+            f"binding {host} exposes the server beyond this machine: set a bearer token with --auth-token "
+            "or MODELS_REGISTRY_AUTH_TOKEN (or bind 127.0.0.1)"
+        )
+    return token
+
+
 def build_http_app(
     server: MCPServer,
     transport: Transport,
@@ -178,12 +180,7 @@ def build_http_app(
 
     A blank or whitespace-only token is no token: it would guard nothing anyone could not guess.
     """
-    token = (token or "").strip() or None
-    if not token and not is_loopback(host):
-        raise ValueError(
-            f"binding {host} exposes the server beyond this machine: set a bearer token with --auth-token "
-            "or MODELS_REGISTRY_AUTH_TOKEN (or bind 127.0.0.1)"
-        )
+    token = check_exposure(host, token)
     security = security_settings(host, port, allowed_hosts or [])
     if transport == "sse":
         app = server.sse_app(transport_security=security, host=host)

@@ -1,4 +1,4 @@
-"""The MCP surface: seven tools, resources and change notifications over one `Registry`.
+"""The MCP surface: eight tools, resources, two prompts, change notifications and log messages over one `Registry`.
 
 This is the only module that knows MCP. Tools translate arguments into Registry
 calls and results into structured output plus a short text an agent can read;
@@ -6,16 +6,17 @@ errors an agent can act on (unknown model, bad argument) are `ToolError`s that
 name the fix. Notifications reach both protocol eras: 2026-07-28 clients through
 the subscription bus, older clients through `resources/subscribe` (mcp 2.3 has
 no public MCPServer API for it, so the handler sits on the low-level server, as
-the SDK's migration guide shows).
+the SDK's migration guide shows). Log notifications (refresh outcomes, settings
+problems, a start without keys) follow each era's rules: see `mcp_logging`. The
+prompts' texts live in `prompts`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio
 import orjson
@@ -31,7 +32,10 @@ from mcp.types import (
     CompletionArgument,
     CompletionContext,
     EmptyResult,
+    NotificationParams,
+    PromptReference,
     ResourceTemplateReference,
+    SetLevelRequestParams,
     SubscribeRequestParams,
     TextContent,
     ToolAnnotations,
@@ -40,10 +44,25 @@ from mcp.types import (
 from pydantic import BaseModel, Field
 
 from . import __version__
-from .recommend import AbsentInteger, AbsentNumber, AbsentText, Optimize, RecommendRequest, RecommendResult
-from .recommend.kinds import Kind
+from .arguments import (  # the CLI checks its options against the same types and bounds
+    MAX_MODEL_REF_CHARS,
+    MAX_OFFSET,
+    MAX_PAGE,
+    MAX_PICKS,
+    MAX_PRICE,
+    MAX_QUERY_CHARS,
+    MAX_TASK_CHARS,
+    MAX_TOKENS,
+    Capability,
+    Kind,
+    Modality,
+    Optimize,
+    Role,
+)
+from .mcp_logging import LogSessions, log_to_request, refresh_message, startup_messages
+from .prompts import complete_provider_list, pick_model_text, setup_keys_text
+from .recommend import RecommendRequest, RecommendResult
 from .registry import (
-    CAPABILITIES,
     DefaultInfo,
     ModelEntry,
     ProviderInfo,
@@ -52,6 +71,19 @@ from .registry import (
     UnknownModelError,
 )
 from .sources import os_error_text
+from .verify import Verification
+from .views import (
+    DefaultsResult,
+    ModelDetail,
+    ModelsResult,
+    ProvidersResult,
+    VerifyResult,
+    model_detail,
+    models_result,
+    providers_result,
+    structured,
+    verify_result,
+)
 from .web import PICKER_URI, picker_html
 
 __all__ = ["build_server"]
@@ -61,16 +93,8 @@ log = logging.getLogger(__name__)
 CATALOG_URI = "models://catalog"
 STATUS_URI = "models://status"
 DEFAULTS_URI = "models://defaults"
-# Upper bounds on numeric arguments: far above any real value, and small enough that no
-# arithmetic on them overflows or formats into a page of digits.
-MAX_TOKENS = 10**9
-MAX_PRICE = 10**6  # USD per 1M tokens
-MAX_OFFSET = 10**6
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
-Capability = Literal["tool_call", "reasoning", "attachment", "structured_output", "temperature", "open_weights"]
-Modality = Literal["text", "image", "audio", "video", "pdf"]
-Role = Annotated[str, Field(max_length=32, description="'default', 'small', or another lowercase name.")]
 NO_KEYS_HINT = (
     "No provider has credentials. Set a provider's API key (e.g. OPENAI_API_KEY) in the server's environment; "
     "a desktop MCP host passes only the `env` block of its server config, not your shell's variables."
@@ -78,53 +102,7 @@ NO_KEYS_HINT = (
 
 
 # --- tool results ------------------------------------------------------------------------------
-
-
-class ProviderItem(ProviderInfo):
-    default_roles: list[str] = Field(default_factory=list, description="Roles whose default model is at this provider.")
-
-
-class ProvidersResult(BaseModel):
-    summary: str = Field(description="'x providers available, y API keys configured'.")
-    catalog: str = Field(description="Where the catalog came from and its age.")
-    problems: list[str] = Field(description="Settings or files that could not be used.")
-    providers: list[ProviderItem]
-
-
-class ModelItem(BaseModel):
-    model: str = Field(description="'provider/model'.")
-    name: str
-    kind: str = Field(description="What the model is for: chat, embedding, image-generation, speech-to-text, ...")
-    available: bool
-    capabilities: list[str]
-    input_modalities: list[str]
-    context: int
-    max_output: int
-    input_cost: AbsentNumber = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
-    output_cost: AbsentNumber = Field(None, description="USD per 1M tokens; absent means unknown, not free.")
-    status: AbsentText = Field(None, description="alpha | beta | deprecated; absent for a stable model.")
-
-
-class ModelsResult(BaseModel):
-    total: int = Field(description="Models matching the filters.")
-    offset: int
-    next_offset: AbsentInteger = Field(None, description="Pass as offset to get the next page; absent at the end.")
-    providers: dict[str, list[ModelItem]] = Field(description="This page's models, grouped by provider id.")
-
-
-class ModelDetail(BaseModel):
-    model: str
-    provider_name: str
-    kind: str = Field(description="What the model is for: chat, embedding, image-generation, speech-to-text, ...")
-    available: bool
-    credentials: Any = Field(description="The provider's credential status (variable names only).")
-    api: str | None = Field(description="Base URL (the model's override, else the provider's).")
-    npm: str | None
-    details: dict[str, Any] = Field(description="The model in models.dev's shape: cost tiers, limits, modes, overrides.")
-
-
-class DefaultsResult(BaseModel):
-    defaults: list[DefaultInfo]
+# The result models live in views.py, shared with the CLI's --json; see structured() there.
 
 
 # MCP Apps hosts read this from tools/list and show the picker beside the tool's result;
@@ -132,9 +110,9 @@ class DefaultsResult(BaseModel):
 PICKER_META = {"ui": {"resourceUri": PICKER_URI}, "ui/resourceUri": PICKER_URI}
 
 
-def _reply(text: str, result: BaseModel, *, exclude_none: bool = False) -> CallToolResult:
-    structured = result.model_dump(mode="json", exclude_none=exclude_none)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured)
+def _reply(text: str, result: BaseModel) -> CallToolResult:
+    # structured() is also what the CLI's --json prints: one place decides the shape.
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured(result))
 
 
 def _model_counts(info: ProviderInfo) -> str:
@@ -142,22 +120,6 @@ def _model_counts(info: ProviderInfo) -> str:
     shown = [f"{info.capability_counts[cap]} {cap}" for cap in ("tool_call", "reasoning") if info.capability_counts[cap]]
     return f"{info.model_count} models" + (f" ({', '.join(shown)})" if shown else "")
 
-
-def _model_item(entry: ModelEntry) -> ModelItem:
-    m = entry.model
-    return ModelItem(
-        model=entry.ref,
-        name=m.name,
-        kind=entry.kind,
-        available=entry.available,
-        capabilities=[c for c in CAPABILITIES if getattr(m, c)],
-        input_modalities=m.modalities.input,
-        context=m.limit.context,
-        max_output=m.limit.output,
-        input_cost=m.cost.input if m.cost else None,
-        output_cost=m.cost.output if m.cost else None,
-        status=m.status,
-    )
 
 
 def _get(registry: Registry, model_ref: str) -> ModelEntry:
@@ -226,13 +188,17 @@ class LegacySubscriptions:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | None = None) -> MCPServer:
+def build_server(
+    registry: Registry, legacy_subscribers: LegacySubscriptions | None = None, log_sessions: LogSessions | None = None
+) -> MCPServer:
     """An MCPServer answering from `registry`, with its background refresh running while served.
 
-    `legacy_subscribers` is the `resources/subscribe` book; pass one to look inside it (tests).
+    `legacy_subscribers` is the `resources/subscribe` book and `log_sessions` the book of sessions
+    that receive log notifications; pass one to look inside it (tests).
     """
     bus = InMemorySubscriptionBus()
     legacy_subscribers = LegacySubscriptions() if legacy_subscribers is None else legacy_subscribers
+    log_sessions = LogSessions() if log_sessions is None else log_sessions
 
     async def publish(uri: str) -> None:
         await bus.publish(ResourceUpdated(uri=uri))
@@ -245,6 +211,7 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
     async def notify_changes() -> None:
         async with registry.subscribe() as events:
             async for event in events:
+                await log_sessions.broadcast(*refresh_message(event))  # handshake-era sessions; see mcp_logging
                 if event.changed:
                     await publish(CATALOG_URI)
                 await publish(STATUS_URI)
@@ -285,20 +252,10 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         available_only: Annotated[bool, Field(description="Only providers with credentials set. Default true.")] = True,
         query: Annotated[str | None, Field(description="Filter by words in the id or name, e.g. 'google'.")] = None,
     ) -> Annotated[CallToolResult, ProvidersResult]:
-        infos = registry.providers(available_only=available_only)
-        if query:
-            words = query.lower().split()
-            infos = [p for p in infos if all(w in f"{p.id} {p.name}".lower() for w in words)]
-        roles: dict[str, list[str]] = defaultdict(list)
-        for role in registry.roles():
-            if chosen := registry.chosen_default(role):
-                roles[chosen[0].partition("/")[0]].append(role)
-        items = [ProviderItem(**p.model_dump(), default_roles=roles.get(p.id, [])) for p in infos]
-        st = registry.status()
-        summary = registry.summary()
-        result = ProvidersResult(summary=summary.text, catalog=st.catalog_note(), problems=st.problems, providers=items)
-        lines = [f"{summary.text} ({st.catalog_note()})."]
-        if summary.providers_available == 0:
+        result = providers_result(registry, available_only=available_only, query=query)
+        items = result.providers
+        lines = [f"{result.summary} ({result.catalog})."]
+        if registry.summary().providers_available == 0:
             lines.append(NO_KEYS_HINT)
         for p in items[:40]:
             creds = p.credentials
@@ -306,7 +263,7 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
             lines.append(f"- {p.id}: {_model_counts(p)}, {state if creds.needs_credential else 'no key needed'}")
         if len(items) > 40:
             lines.append(f"... and {len(items) - 40} more (see structured content).")
-        lines += [f"Problem: {problem}" for problem in st.problems]
+        lines += [f"Problem: {problem}" for problem in result.problems]
         return _reply("\n".join(lines), result)
 
     @server.tool(
@@ -326,10 +283,10 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         input_modalities: Annotated[list[Modality], Field(description="All required, e.g. ['image'].")] = [],  # noqa: B006
         min_context: Annotated[int, Field(ge=0, le=MAX_TOKENS, description="Minimum context window in tokens, e.g. 128000.")] = 0,
         max_input_cost: Annotated[float | None, Field(ge=0, le=MAX_PRICE, description="Max input price, USD per 1M tokens.")] = None,
-        query: Annotated[str | None, Field(max_length=200, description="Words in id, name or family, e.g. 'claude sonnet'.")] = None,
+        query: Annotated[str | None, Field(max_length=MAX_QUERY_CHARS, description="Words in id, name or family, e.g. 'claude sonnet'.")] = None,
         include_deprecated: Annotated[bool, Field(description="Include deprecated models.")] = False,
         kind: Annotated[Kind | None, Field(description="Only this kind, e.g. 'embedding' or 'chat'.")] = None,
-        limit: Annotated[int, Field(ge=1, le=500, description="Page size.")] = 50,
+        limit: Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page size.")] = 50,
         offset: Annotated[int, Field(ge=0, le=MAX_OFFSET, description="Models to skip (from next_offset).")] = 0,
     ) -> Annotated[CallToolResult, ModelsResult]:
         try:
@@ -346,26 +303,22 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
             )
         except (ValueError, LookupError) as exc:
             raise ToolError(str(exc).strip("\"'")) from None
-        page = entries[offset : offset + limit]
-        grouped: dict[str, list[ModelItem]] = {}
-        for entry in page:
-            grouped.setdefault(entry.provider_id, []).append(_model_item(entry))
-        next_offset = offset + limit if offset + limit < len(entries) else None
-        result = ModelsResult(total=len(entries), offset=offset, next_offset=next_offset, providers=grouped)
+        result = models_result(entries, offset=offset, limit=limit)
+        page = [item for items in result.providers.values() for item in items]
         if not entries:
             hint = NO_KEYS_HINT if available_only and not registry.summary().providers_available else ""
             text = f"No models match. {hint}".strip() + " Try available_only=false or fewer filters."
-            return _reply(text, result, exclude_none=True)
+            return _reply(text, result)
         if not page:
             text = f"{len(entries)} models match; offset {offset} is past the end. Call again with offset=0."
-            return _reply(text, result, exclude_none=True)
+            return _reply(text, result)
         lines = [f"{len(entries)} models match; showing {offset + 1}-{offset + len(page)}."]
-        for item in (i for items in grouped.values() for i in items):
+        for item in page:
             price = f"${item.input_cost:g}/${item.output_cost:g}" if item.input_cost is not None and item.output_cost is not None else "price unknown"
             lines.append(f"- {item.model}: ctx {item.context:,}, {price}, {' '.join(item.capabilities)}")
-        if next_offset is not None:
-            lines.append(f"More: call list_models again with offset={next_offset}.")
-        return _reply("\n".join(lines), result, exclude_none=True)  # see recommend_model
+        if result.next_offset is not None:
+            lines.append(f"More: call list_models again with offset={result.next_offset}.")
+        return _reply("\n".join(lines), result)
 
     @server.tool(
         annotations=READ_ONLY,
@@ -377,22 +330,11 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         ),
     )
     async def get_model(
-        model: Annotated[str, Field(max_length=300, description="'provider/model', e.g. 'openai/gpt-5'.")],
+        model: Annotated[str, Field(max_length=MAX_MODEL_REF_CHARS, description="'provider/model', e.g. 'openai/gpt-5'.")],
     ) -> Annotated[CallToolResult, ModelDetail]:
         entry = _get(registry, model)
-        provider = registry.catalog.provider(entry.provider_id)
+        detail = model_detail(registry, entry)
         creds = registry.credentials(entry.provider_id)
-        override = entry.model.provider
-        detail = ModelDetail(
-            model=entry.ref,
-            provider_name=entry.provider_name,
-            kind=entry.kind,
-            available=entry.available,
-            credentials=creds.model_dump(),
-            api=(override.api if override and override.api else provider.api),
-            npm=(override.npm if override and override.npm else provider.npm),
-            details=entry.model.model_dump(mode="json", exclude_none=True),
-        )
         m = entry.model
         cost = f"${m.cost.input:g} in / ${m.cost.output:g} out per 1M" if m.cost and m.cost.input is not None and m.cost.output is not None else "price unknown"
         state = "callable now" if entry.available else f"not callable: set {' + '.join(creds.missing)}"
@@ -413,7 +355,7 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         ),
     )
     async def recommend_model(
-        task: Annotated[str | None, Field(max_length=2000, description="What the model is for, e.g. 'summarise long PDFs cheaply'.")] = None,
+        task: Annotated[str | None, Field(max_length=MAX_TASK_CHARS, description="What the model is for, e.g. 'summarise long PDFs cheaply'.")] = None,
         kind: Annotated[Kind | None, Field(description="The kind of model; default: from the task's words, else chat.")] = None,
         capabilities: Annotated[list[Capability], Field(description="Required, e.g. ['tool_call'].")] = [],  # noqa: B006
         input_modalities: Annotated[list[Modality], Field(description="Required inputs, e.g. ['image'].")] = [],  # noqa: B006
@@ -428,7 +370,7 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         providers: Annotated[list[str] | None, Field(description="Only these provider ids.")] = None,
         available_only: Annotated[bool, Field(description="Only providers with credentials.")] = True,
         include_preview: Annotated[bool, Field(description="Allow alpha/beta models.")] = False,
-        limit: Annotated[int, Field(ge=1, le=50, description="How many picks.")] = 5,
+        limit: Annotated[int, Field(ge=1, le=MAX_PICKS, description="How many picks.")] = 5,
     ) -> Annotated[CallToolResult, RecommendResult]:
         request = RecommendRequest(
             task=task,
@@ -454,16 +396,14 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
             raise ToolError(str(exc).strip("\"'")) from None
         lines = [f"Task hint {h.hint!r}: {h.effect}." for h in result.applied_hints]
         if not result.recommendations:
-            return _reply("\n".join([*lines, result.message or "Nothing fits."]), result, exclude_none=True)
+            return _reply("\n".join([*lines, result.message or "Nothing fits."]), result)
         article = "an" if result.category[:1] in "aeiou" else "a"
         lines.append(f"{len(result.recommendations)} {result.kind} pick(s) for {article} {result.category} task ({result.catalog}):")
         for r in result.recommendations:
             via = f" Also via {', '.join(r.also_available_via[:3])}." if r.also_available_via else ""
             lines.append(f"{r.rank}. {r.model}: {'; '.join(r.reasons)}.{via}")
         lines.append(result.quality_note)
-        # Unknown prices and dates are left out rather than sent as nulls: less for the agent to read
-        # and for the client to validate against the output schema.
-        return _reply("\n".join(lines), result, exclude_none=True)
+        return _reply("\n".join(lines), result)  # unknown prices and dates left out: see views.structured
 
     @server.tool(
         annotations=ToolAnnotations(read_only_hint=False, idempotent_hint=True, destructive_hint=False),
@@ -474,7 +414,7 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         ),
     )
     async def set_default(
-        model: Annotated[str, Field(max_length=300, description="'provider/model', e.g. 'anthropic/claude-sonnet-4-5'.")],
+        model: Annotated[str, Field(max_length=MAX_MODEL_REF_CHARS, description="'provider/model', e.g. 'anthropic/claude-sonnet-4-5'.")],
         role: Role = "default",
     ) -> Annotated[CallToolResult, DefaultInfo]:
         _get(registry, model)
@@ -526,7 +466,10 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
     ) -> Annotated[CallToolResult, RefreshResult]:
         await ctx.report_progress(0, 2, "fetching the catalog")
         result = await registry.refresh(force=force)
+        await ctx.report_progress(1, 2, "looking for local runtimes")
+        local = await registry.detect_local()  # a runtime started or stopped since: this is the moment to see it
         await ctx.report_progress(2, 2, str(result.outcome))
+        await log_to_request(ctx, *refresh_message(result))
         if result.outcome in ("failed", "rejected"):
             text = f"Refresh {result.outcome}: {result.error}. Still serving the last good catalog."
         elif result.changed:
@@ -536,7 +479,44 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
                 text += f" Not saved: {result.error}."
         else:
             text = f"No change ({result.outcome}{': ' + result.error if result.error else ''})."
+        if local:
+            found = ", ".join(f"{pid} ({len(entry['models'])} models)" for pid, entry in sorted(local.items()))
+            text += f" Local runtimes: {found}."
         return _reply(text, result)
+
+    @server.tool(
+        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=True),
+        description=(
+            "Check the API keys set in this server's environment against the providers: each provider's "
+            "model-listing endpoint is called with its key. Per provider: verified (with the model ids the key "
+            "can see), rejected (the provider's message), rate_limited, unreachable, or not_checkable (and why). "
+            "Afterwards list_providers shows each check, get_model says whether the key lists the model, and "
+            "recommend_model skips providers whose key was rejected. Keys go only to the provider's own host; "
+            "key values are never shown. Takes a few seconds; call it when a call failed or before a long job."
+        ),
+    )
+    async def verify_credentials(
+        ctx: Context,
+        providers: Annotated[
+            list[Annotated[str, Field(max_length=100)]] | None,
+            Field(max_length=200, description="Provider ids; default: every provider whose key is set."),
+        ] = None,
+    ) -> Annotated[CallToolResult, VerifyResult]:
+        done = 0
+
+        async def progress(result: Verification) -> None:
+            nonlocal done
+            done += 1
+            await ctx.report_progress(done, None, f"{result.provider_id}: {result.state}")
+
+        try:
+            results = await registry.verify(providers, on_done=progress)
+        except LookupError as exc:
+            raise ToolError(str(exc).strip("\"'")) from None
+        result = verify_result(results)
+        lines = [f"Checked {len(results)} providers: {result.summary}."]
+        lines += [f"- {r.provider_id}: {r.state}, {r.message}" for r in results]
+        return _reply("\n".join(lines), result)
 
     # --- resources ----------------------------------------------------------------------------
 
@@ -582,6 +562,11 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
 
     @server.completion()
     async def complete(ref: Any, argument: CompletionArgument, context: CompletionContext | None) -> Completion | None:
+        if isinstance(ref, PromptReference):
+            if ref.name != "setup_keys" or argument.name != "providers":
+                return None
+            values = complete_provider_list(registry, argument.value)
+            return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
         if not isinstance(ref, ResourceTemplateReference):
             return None
         prefix = argument.value
@@ -596,6 +581,41 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
             return None
         return Completion(values=values[:100], total=len(values), has_more=len(values) > 100)
 
+    # --- prompts (a host's slash-command menu) ------------------------------------------------
+
+    @server.prompt(
+        title="Pick a model",
+        description=(
+            "Pick a model for a task described in words: ranks the models you can call now and hands the "
+            "agent the top picks with their reasons and prices."
+        ),
+    )
+    async def pick_model(
+        task: Annotated[
+            str,
+            Field(
+                max_length=MAX_TASK_CHARS,
+                description="What the model is for, e.g. 'cheap classifier for support tickets' or 'coding agent'.",
+            ),
+        ],
+    ) -> str:
+        return pick_model_text(registry, task)
+
+    @server.prompt(
+        title="Set up API keys",
+        description=(
+            "Which environment variables to set for the providers you name, and where: a desktop host's "
+            "`env` block or your shell. Names only; never asks for a key's value."
+        ),
+    )
+    async def setup_keys(
+        providers: Annotated[
+            str,
+            Field(max_length=1000, description="Provider ids, comma- or space-separated, e.g. 'openai, anthropic'."),
+        ],
+    ) -> str:
+        return setup_keys_text(registry, providers)
+
     # --- legacy subscriptions (2025-era clients) ----------------------------------------------
 
     async def on_subscribe(ctx: ServerRequestContext, params: SubscribeRequestParams) -> EmptyResult:
@@ -609,7 +629,30 @@ def build_server(registry: Registry, legacy_subscribers: LegacySubscriptions | N
         legacy_subscribers.remove(id(ctx.session._connection), str(params.uri))
         return EmptyResult()
 
+    # --- log notifications (2025-era sessions; see mcp_logging for 2026-07-28) --------------------
+
+    def track(ctx: ServerRequestContext) -> int:
+        """The session's key in `log_sessions`, tracked from now until its connection ends."""
+        connection = ctx.session._connection  # stable per client; the session object is per request
+        key = id(connection)
+        if log_sessions.add(key, connection):
+            connection.exit_stack.callback(log_sessions.drop, key)
+        return key
+
+    async def on_initialized(ctx: ServerRequestContext, _params: NotificationParams) -> None:
+        key = track(ctx)
+        for level, text in startup_messages(registry):  # once per session, at its start
+            await log_sessions.send(key, level, text)
+
+    async def on_set_level(ctx: ServerRequestContext, params: SetLevelRequestParams) -> EmptyResult:
+        log_sessions.set_level(track(ctx), params.level)
+        return EmptyResult()
+
     lowlevel = server._lowlevel_server
     lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, on_subscribe)
     lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, on_unsubscribe)
+    # Registered directly (MCPServer has no API for them): the handler's presence is what declares
+    # the `logging` capability.
+    lowlevel.add_request_handler("logging/setLevel", SetLevelRequestParams, on_set_level)
+    lowlevel.add_notification_handler("notifications/initialized", NotificationParams, on_initialized)
     return server

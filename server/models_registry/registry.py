@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import ChainMap
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,6 +33,7 @@ from .credentials import (
     ReadableNames,
     check_credentials,
     is_configured,
+    looks_like_credential,
     rule_for,
     set_variables,
     url_placeholders,
@@ -41,6 +42,7 @@ from .preferences import ROLE_PATTERN, DefaultsStore
 from .recommend import (
     KINDS,
     CandidateTable,
+    KeyFacts,
     QualityTable,
     RecommendRequest,
     RecommendResult,
@@ -52,6 +54,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .config import UserConfig
+from .local import LocalServer, LocalSettings, detect_local
 from .sources import (
     CacheError,
     CatalogCache,
@@ -64,9 +67,11 @@ from .sources import (
     fetch_catalog,
     load_initial,
     load_quality_table,
+    load_snapshot,
     os_error_text,
     redact_url,
 )
+from .verify import KeyCheck, KeyChecks, Verification, VerifyJob, VerifyLimits, plan_endpoint, verify_all
 
 __all__ = [
     "CAPABILITIES",
@@ -80,6 +85,7 @@ __all__ = [
     "RegistryStatus",
     "Summary",
     "UnknownModelError",
+    "check_role",
     "split_model_ref",
 ]
 
@@ -157,6 +163,13 @@ class RefreshResult(BaseModel):
     at: datetime
 
 
+class _RefreshRecord(BaseModel):
+    """last-refresh.json in the cache directory: the last fetch's result, for the processes after this one."""
+
+    url: str = Field(description="The catalog URL fetched, credentials removed: a record for another URL is not shown.")
+    result: RefreshResult = Field(description="Without its change lists (they may name thousands of models).")
+
+
 class RegistryStatus(BaseModel):
     """Where the catalog in hand came from and how fresh it is."""
 
@@ -171,7 +184,10 @@ class RegistryStatus(BaseModel):
     providers: int
     models: int
     skipped_models: int = Field(description="Models left out of the catalog in hand for failing the schema.")
-    last_refresh: RefreshResult | None = Field(description="The last refresh attempt in this process.")
+    last_refresh: RefreshResult | None = Field(
+        description="The last refresh attempt in this process, else the last fetch recorded in the cache directory "
+        "by an earlier process (without its change lists)."
+    )
     problems: list[str] = Field(description="Settings or files that could not be used.")
     cache_dir: str
 
@@ -206,6 +222,8 @@ class ProviderInfo(BaseModel):
     capability_counts: dict[str, int] = Field(
         description="How many of its models have each capability, e.g. {'tool_call': 40, 'reasoning': 12}."
     )
+    local: bool = Field(False, description="A runtime on this machine (Ollama, LM Studio, a configured server).")
+    key_check: KeyCheck | None = Field(None, description="What the provider said about the key, when it was checked.")
 
 
 class ModelEntry(BaseModel):
@@ -217,6 +235,9 @@ class ModelEntry(BaseModel):
     available: bool
     kind: str = Field("chat", description="What the model is for: chat, embedding, image-generation, speech-to-text, ...")
     model: Model
+    in_key_listing: bool | None = Field(
+        None, description="Whether the provider listed it for the key set (None until the key is checked)."
+    )
 
 
 class DefaultInfo(BaseModel):
@@ -230,7 +251,8 @@ class DefaultInfo(BaseModel):
     fallback: str | None = Field(None, description="What to use instead when it is not usable.")
 
 
-def _check_role(role: str) -> None:
+def check_role(role: str) -> None:
+    """ValueError unless `role` can name a default (the CLI checks its --role with this too)."""
     if not ROLE_PATTERN.fullmatch(role):  # match() would let "small\n" through: $ matches before a final newline
         raise ValueError(f"invalid role {role!r}: use lowercase letters, digits, '-' or '_' (e.g. 'default', 'small')")
 
@@ -280,6 +302,8 @@ class Registry:
         self._cache = CatalogCache(self.settings.cache_dir)
         self._loaded: LoadedCatalog = load_initial(self.settings.catalog_file, self._cache)
         self._last_refresh: RefreshResult | None = None
+        self._recorded_refresh: RefreshResult | None | bool = False  # False: last-refresh.json not read yet
+        self._defaults_checked: tuple[Catalog, list[str]] | None = None  # the config's [defaults] that name no model
         self._failures = 0
         self._retry_after: float | None = None
         self._refresh_lock: anyio.Lock | None = None
@@ -293,6 +317,11 @@ class Registry:
         self._rule_cache: tuple[Catalog, dict[str, CredentialRule]] | None = None
         self._readable = ReadableNames(self.config.named_variables if self.config else frozenset())
         self._env_seen: tuple[dict[str, str], dict[str, str]] = ({}, {})  # (environment, its readable part)
+        self._key_checks = KeyChecks(self.settings.verify_ttl_seconds)
+        self._snapshot_heads: dict[str, dict[str, Any]] | None = None  # where keys may go (verify.py)
+        self._local: dict[str, dict[str, Any]] = {}  # provider entries of the local runtimes found last
+        self._local_overlay: tuple[Catalog, int, Catalog] | None = None
+        self._local_generation = 0
         self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
 
     @classmethod
@@ -327,7 +356,17 @@ class Registry:
 
     @property
     def catalog(self) -> Catalog:
-        """The catalog in hand with the user's config applied (re-applied after every refresh)."""
+        """The catalog in hand with the user's config applied (re-applied after every refresh), and the
+        local runtimes found last laid over it."""
+        configured = self._configured_catalog()
+        if not self._local:
+            return configured
+        cached = self._local_overlay
+        if cached is None or cached[0] is not configured or cached[1] != self._local_generation:
+            cached = self._local_overlay = (configured, self._local_generation, configured.overlay(self._local))
+        return cached[2]
+
+    def _configured_catalog(self) -> Catalog:
         loaded = self._loaded.catalog
         if self.config is None:
             return loaded
@@ -376,7 +415,24 @@ class Registry:
         self.catalog  # noqa: B018 - applying the config is what finds the second kind
         self._env_file_values()  # and reading the env_file finds the third
         env_file = [self._env_file_problem] if self._env_file_problem else []
-        return [*self.config.problems, *(self._overlay[2] if self._overlay else []), *env_file]
+        overlay = self._overlay[2] if self._overlay else []
+        return [*self.config.problems, *overlay, *self._default_problems(), *env_file]
+
+    def _default_problems(self) -> list[str]:
+        """The config's [defaults] naming a model the catalog lacks, with the closest matches; found once per catalog."""
+        catalog = self.catalog
+        if self._defaults_checked is None or self._defaults_checked[0] is not catalog:
+            problems = []
+            for role, model_ref in self.config.file.defaults.items() if self.config else ():
+                provider_id = model_ref.partition("/")[0]
+                if provider_id in self._loaded.catalog and provider_id not in catalog:
+                    continue  # the config disables it: get_default says so, and offers a fallback
+                try:
+                    self.get(model_ref)
+                except UnknownModelError as exc:
+                    problems.append(f"{self.config.where(('defaults', role))}: {exc}")
+            self._defaults_checked = (catalog, problems)
+        return self._defaults_checked[1]
 
     def _rules(self) -> dict[str, CredentialRule]:
         """Each provider's credential rule (the config's, else the catalog's), built once per catalog."""
@@ -423,7 +479,7 @@ class Registry:
             providers=len(self.catalog),
             models=self.catalog.model_count,
             skipped_models=len(loaded.catalog.skipped) if loaded.skipped_models is None else loaded.skipped_models,
-            last_refresh=self._last_refresh,
+            last_refresh=self._last_refresh or self._recorded(),
             problems=[
                 *self.settings.problems,
                 *self.config_problems(),
@@ -454,6 +510,8 @@ class Registry:
             source="config" if head.get("source") == "config" else "models.dev",
             model_count=self.catalog.model_count_of(provider_id),
             capability_counts={cap: sum(model.get(cap) is True for model in models) for cap in CAPABILITIES},
+            local=head.get("local") is True,
+            key_check=self.key_check(provider_id),
         )
 
     def providers(self, *, available_only: bool = False) -> list[ProviderInfo]:
@@ -563,6 +621,7 @@ class Registry:
                 available=self.credentials(provider_id).configured,
                 kind=self._kinds(provider_id)[model_id],
                 model=prov.models[model_id],
+                in_key_listing=self._in_key_listing(provider_id, model_id),
             )
         raise UnknownModelError(model_ref, self.close_matches(model_ref))
 
@@ -618,16 +677,123 @@ class Registry:
             available=self.available_providers(),
             default_model=chosen[0] if chosen else None,
             aws_region=self.env.get("AWS_REGION") or self.env.get("AWS_DEFAULT_REGION"),
+            keys=self._key_facts(),
         )
         source, age = str(self._loaded.source), self._age_seconds()
         result.catalog, result.catalog_source, result.catalog_age_seconds = catalog_note(source, age, self.stale), source, age
         return result
 
+    # --- keys checked against the providers (verify.py) --------------------------------------
+
+    async def verify(
+        self, providers: Sequence[str] | None = None, *, on_done: Callable[[Verification], Any] | None = None
+    ) -> list[Verification]:
+        """Ask each provider (default: every available one that needs a key) whether its key works.
+
+        Concurrent, bounded, never raises for a provider's answer; LookupError for an unknown id.
+        Results are kept in memory for `verify_ttl_seconds`, tied to the key they checked.
+        """
+        ids = list(dict.fromkeys(providers or ())) or sorted(
+            pid for pid in self.available_providers() if self.credentials(pid).needs_credential
+        )
+        for provider_id in ids:
+            self._check_provider(provider_id)
+        jobs = [self._verify_job(provider_id) for provider_id in ids]
+        results = await verify_all(jobs, VerifyLimits(), on_done)
+        for job in jobs:
+            self._key_checks.record(results[job.provider_id], job.key)
+        return [results[provider_id] for provider_id in ids]
+
+    def key_check(self, provider_id: str) -> KeyCheck | None:
+        """The provider's last key check, if it is for the key set now and not expired."""
+        if provider_id not in self._key_checks.providers():
+            return None  # the common case, before anyone verifies: no key is read
+        return self._key_checks.summary(provider_id, self._key_of(provider_id)[0])
+
+    def _key_of(self, provider_id: str) -> tuple[str | None, dict[str, str]]:
+        """(the provider's key, the other variables of its credential group and its settings).
+
+        The key is the one variable of the satisfied group that looks like a credential; a group of
+        two secrets (or none) has no single key to check.
+        """
+        creds = self.credentials(provider_id)
+        env = self._env_now()
+        names = [name for name in creds.satisfied_by if looks_like_credential(name)]
+        if len(names) != 1:
+            return None, {}
+        settings = {name: env.get(name, "") for name in (*creds.satisfied_by, *creds.settings) if name != names[0]}
+        return env.get(names[0]) or None, settings
+
+    def _verify_job(self, provider_id: str) -> VerifyJob:
+        creds = self.credentials(provider_id)
+        if not creds.needs_credential:
+            return VerifyJob(provider_id, None, None, "not checked: it needs no key")
+        if not creds.configured:
+            return VerifyJob(provider_id, None, None, f"not checked: no key set (set {' and '.join(creds.missing)})")
+        key, settings = self._key_of(provider_id)
+        if key is None:
+            return VerifyJob(provider_id, None, None, f"not checked: {' + '.join(creds.satisfied_by)} is not a single key")
+        current = self.catalog.head(provider_id).get("api")
+        planned = plan_endpoint(provider_id, self._trusted_head(provider_id), current, settings)
+        return VerifyJob(provider_id, None, key, planned) if isinstance(planned, str) else VerifyJob(provider_id, planned, key)
+
+    def _trusted_head(self, provider_id: str) -> dict[str, Any] | None:
+        """Where the provider lives, from sources that cannot be fetched: the user's config, else the bundled snapshot."""
+        if self._snapshot_heads is None:
+            bundled = load_snapshot().catalog
+            self._snapshot_heads = {pid: bundled.head(pid) for pid in bundled.provider_ids}
+        bundled_head = self._snapshot_heads.get(provider_id)
+        section = self.config.file.providers.get(provider_id) if self.config else None
+        if section is not None and (section.api or section.npm):
+            return {"npm": section.npm or (bundled_head or {}).get("npm"), "api": section.api or (bundled_head or {}).get("api")}
+        return bundled_head
+
+    def _key_facts(self) -> KeyFacts:
+        """Rejections and listings that hold for the keys set now, for recommend."""
+        held = self._key_checks.providers()
+        if not held:
+            return KeyFacts()
+        results = [r for pid in held if (r := self._key_checks.current(pid, self._key_of(pid)[0])) is not None]
+        return KeyFacts(
+            rejected=frozenset(r.provider_id for r in results if r.state == "rejected"),
+            listings=tuple(sorted((r.provider_id, frozenset(r.models)) for r in results if r.state == "verified")),
+        )
+
+    def _in_key_listing(self, provider_id: str, model_id: str) -> bool | None:
+        if provider_id not in self._key_checks.providers():
+            return None
+        result = self._key_checks.current(provider_id, self._key_of(provider_id)[0])
+        return model_id in result.models if result is not None and result.state == "verified" else None
+
+    # --- local runtimes (local.py) --------------------------------------------------------------
+
+    async def detect_local(self) -> dict[str, dict[str, Any]]:
+        """Ask Ollama, LM Studio and the configured local servers what they serve; lay it over the catalog."""
+        if not self.settings.local:
+            return {}
+        configured = self._configured_catalog()
+        settings = self._local_settings()
+        # The catalog's (or the config's) entry of the same id fills in what a runtime does not say.
+        ids = ("ollama", "lmstudio", *(server.provider_id for server in settings.servers))
+        known = {pid: configured.entry(pid) for pid in ids if pid in configured}
+        found = await detect_local(settings, known)
+        if found != self._local:
+            self._local = found
+            self._local_generation += 1
+        return found
+
+    def _local_settings(self) -> LocalSettings:
+        section = self.config.file.local if self.config else None
+        if section is None:
+            return LocalSettings.from_env(self.env)
+        servers = tuple(LocalServer(pid, server.url, server.name or pid) for pid, server in section.servers.items())
+        return LocalSettings.from_env(self.env, ollama=section.ollama, lmstudio=section.lmstudio, servers=servers)
+
     # --- defaults ------------------------------------------------------------------------------
 
     def set_default(self, model_ref: str, role: str = "default") -> DefaultInfo:
         """Remember `model_ref` for `role`; UnknownModelError with close matches when it does not exist."""
-        _check_role(role)
+        check_role(role)
         entry = self.get(model_ref)
         self._defaults.set(role, entry.ref)
         return self.get_default(role)
@@ -638,7 +804,7 @@ class Registry:
         Precedence: MODELS_REGISTRY_<ROLE>_MODEL, then the stored preference (set_default, the
         latest explicit choice), then the config file's [defaults].
         """
-        _check_role(role)
+        check_role(role)
         variable = f"MODELS_REGISTRY_{role.upper().replace('-', '_')}_MODEL"
         if chosen := self.env.get(variable, "").strip():
             return chosen, f"environment ({variable})"
@@ -758,7 +924,33 @@ class Registry:
                 await self._adopt_newer_cache()
                 if not self.stale:
                     return self._result(RefreshOutcome.FRESH)
-            return await self._fetch_and_swap()
+            result = await self._fetch_and_swap()
+            # Only fetches are recorded: "fresh" and "skipped" say nothing about upstream.
+            await anyio.to_thread.run_sync(self._record, result)
+            return result
+
+    def _record(self, result: RefreshResult) -> None:
+        """Keep a fetch's result in the cache directory for later processes; a failed write keeps the old record."""
+        stripped = result.model_copy(update={"change": CatalogChange()})
+        record = _RefreshRecord(url=redact_url(self.settings.url), result=stripped)
+        try:
+            self._cache.record_refresh(record.model_dump_json(indent=2).encode())
+        except OSError as exc:  # the cache directory's own faults are reported by the catalog write
+            log.debug("could not record the refresh: %s", os_error_text(exc))
+
+    def _recorded(self) -> RefreshResult | None:
+        """The last fetch an earlier process recorded for this URL; None when there is none or it is unusable."""
+        if self._recorded_refresh is False:
+            self._recorded_refresh = None
+            if data := self._cache.read_refresh():
+                try:
+                    record = _RefreshRecord.model_validate_json(data)
+                except ValueError:  # pydantic's ValidationError is one: a damaged record is no record
+                    log.debug("ignoring an unreadable %s", self._cache.refresh_path)
+                else:
+                    if record.url == redact_url(self.settings.url):
+                        self._recorded_refresh = record.result
+        return self._recorded_refresh or None
 
     async def _adopt_newer_cache(self) -> None:
         """Another process sharing the cache may have refreshed it: take its catalog, no network needed."""

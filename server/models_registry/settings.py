@@ -40,6 +40,9 @@ class Settings:
     config_file: Path | None = field(
         default_factory=lambda: Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
     )
+    local: bool = True  # look for Ollama, LM Studio and configured local servers
+    verify_on_start: bool = False  # check the keys set against the providers, in the background after start
+    verify_ttl_seconds: int = 3600  # how long a key check is trusted
     problems: tuple[str, ...] = ()
     set_by_env: frozenset[str] = frozenset()  # the fields a variable set; the config file cannot change them
 
@@ -67,11 +70,26 @@ class Settings:
             kwargs["config_file"] = Path(config).expanduser()
         if "MODELS_REGISTRY_OFFLINE" not in env or not env["MODELS_REGISTRY_OFFLINE"].strip():
             kwargs.pop("offline")
+        for name, field_name in (("MODELS_REGISTRY_LOCAL", "local"), ("MODELS_REGISTRY_VERIFY", "verify_on_start")):
+            if value := env.get(name, "").strip().lower():
+                kwargs[field_name] = value in _TRUE
+        if verify_ttl := env.get("MODELS_REGISTRY_VERIFY_TTL", "").strip():
+            try:
+                kwargs["verify_ttl_seconds"] = max(0, int(verify_ttl))
+            except ValueError:
+                problems.append(f"MODELS_REGISTRY_VERIFY_TTL={verify_ttl!r} is not a whole number of seconds; using 3600")
         return cls(problems=tuple(problems), set_by_env=frozenset(kwargs), **kwargs)
 
     def with_config(self, section: RegistrySection) -> Settings:
         """These settings with the config file's [registry] values where no variable set them."""
-        values = {"url": section.url, "ttl_seconds": section.ttl, "offline": section.offline}
+        values = {
+            "url": section.url,
+            "ttl_seconds": section.ttl,
+            "offline": section.offline,
+            "local": section.local,
+            "verify_on_start": section.verify_on_start,
+            "verify_ttl_seconds": section.verify_ttl,
+        }
         changes = {name: value for name, value in values.items() if value is not None and name not in self.set_by_env}
         return replace(self, **changes) if changes else self
 

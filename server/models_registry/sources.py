@@ -274,6 +274,8 @@ class CatalogCache:
         self.meta_path = directory / "api.meta.json"
         self.index_path = directory / INDEX_FILE
         self.lock_path = directory / "api.lock"
+        # The last fetch's outcome, kept for the next process (a CLI `status`, a restarted server).
+        self.refresh_path = directory / "last-refresh.json"
 
     def _lock(self) -> filelock.FileLock:
         import filelock  # only writers lock; a start that only reads skips the import (~8 ms)
@@ -345,6 +347,22 @@ class CatalogCache:
             meta.fetched_at = _now()
             atomic_write(self.meta_path, meta.model_dump_json(indent=2).encode())
         return meta.fetched_at
+
+    def record_refresh(self, data: bytes) -> None:
+        """Replace the last-refresh record; atomic, so a reader sees the previous one or this one.
+
+        No lock: the last writer wins, which is the latest attempt. The caller passes text
+        without secrets (refresh errors never hold one; the URL is redacted).
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.refresh_path, data)
+
+    def read_refresh(self) -> bytes | None:
+        """The last-refresh record's bytes; None when it is missing or cannot be read."""
+        try:
+            return self.refresh_path.read_bytes()
+        except OSError:  # missing, a directory, unreadable: as if no refresh was recorded
+            return None
 
 
 # --- User file ----------------------------------------------------------------------------------
