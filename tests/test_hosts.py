@@ -24,8 +24,9 @@ How each host starts a server, and what these tests rely on (looked up 2026-11):
 - mcp-remote: `npx mcp-remote <url>` bridges stdio to a remote server; plain http to a loopback
   address needs no `--allow-http`, and the default `--transport http-first` speaks streamable HTTP
   (mcp-remote 0.15.1 README).
-- uvx: `uvx --from <path> models-registry serve` builds the checkout and needs the package index for
-  the dependencies, so here it is checked for shape only (see test_uvx_entry_points_at_this_checkout).
+- uvx: `uvx --from <path> models-registry serve` builds the checkout and installs its dependencies;
+  here offline (UV_OFFLINE, UV_FIND_LINKS) from the wheelhouse `.ci/run` builds, with uv from the
+  test extra.
 
 Nothing reaches the network: servers run with MODELS_REGISTRY_OFFLINE=1 on the bundled catalog,
 npx runs with npm_config_offline=true and resolves mcp-remote from this repo's node_modules, and
@@ -58,8 +59,11 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 IN_CI = bool(os.environ.get("MODELS_REGISTRY_CI"))  # read now: the autouse fixture clears MODELS_REGISTRY_*
 
 # The placeholders the README tells a user to replace, longest first.
+UVX = Path(sys.executable).parent / "uvx"  # installed by the test extra
+WHEELHOUSE = ROOT / ".wheelhouse"  # built by .ci/run
 PLACEHOLDERS = {
     "/ABSOLUTE/PATH/TO/models-registry-mcp/.venv/bin/models-registry": str(COMMAND),
+    "/ABSOLUTE/PATH/TO/uvx": str(UVX),
     "/ABSOLUTE/PATH/TO/models-registry-mcp": str(ROOT),
 }
 DESKTOP_PATH = "/usr/bin:/bin"  # what a GUI app started from the dock or start menu gets
@@ -78,11 +82,11 @@ def fill(value: str) -> str:
     return value
 
 
-def require(path: Path | None, what: str) -> None:
-    """A Node tool `npm ci` installs: missing fails under CI (.ci/run installed it), skips elsewhere."""
+def require(path: Path | None, what: str, how: str = "run `npm ci` in the repo root") -> None:
+    """A tool `.ci/run` installs: missing fails under CI, skips elsewhere."""
     if path is not None and path.exists():
         return
-    message = f"{what} not installed: run `npm ci` in the repo root"
+    message = f"{what} not installed: {how}"
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
@@ -155,20 +159,25 @@ async def test_a_bare_command_is_not_found_under_a_desktop_path():
         await drive(params)
 
 
-def test_uvx_entry_points_at_this_checkout():
-    """Shape only: running it builds the checkout and fetches its dependencies from the package index.
+async def test_uvx_entry_builds_this_checkout_and_serves(tmp_path):
+    """The uvx entry, run as a desktop host runs it, offline: the wheels come from `.ci/run`'s wheelhouse.
 
     The package is not published, so the entry installs from a local path (`--from <checkout>`),
     and names uvx by absolute path for the same reason as the desktop entry.
     """
     entry = example("mcp.json.example")["mcpServers"]["models-registry-uvx"]
-    assert entry["command"] == "/ABSOLUTE/PATH/TO/uvx"
-    assert entry["args"][0] == "--from"
-    checkout = Path(fill(entry["args"][1]))
-    project = tomllib.loads((checkout / "pyproject.toml").read_text())["project"]
-    assert project["name"] == "models-registry-mcp"
-    assert entry["args"][2:] == ["models-registry", "serve"]
-    assert "models-registry" in project["scripts"]
+    assert entry["args"][0] == "--from" and entry["args"][2:] == ["models-registry", "serve"]
+    require(UVX if WHEELHOUSE.is_dir() else None, "uvx or .wheelhouse", "see .ci/run's pip wheel line")
+    offline = {  # what a user's uvx would fetch from the index, read from the wheelhouse instead
+        "UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(WHEELHOUSE),
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_PYTHON": sys.executable, "HOME": str(tmp_path),
+    }
+    params = StdioServerParameters(
+        command=fill(entry["command"]),
+        args=[fill(a) for a in entry["args"]],
+        env={"PATH": DESKTOP_PATH, **entry["env"], "OPENAI_API_KEY": "sk-test-openai", **TEST_ONLY, **offline},
+    )
+    assert available(await drive(params)) == {"openai"}
 
 
 async def test_remote_server_through_the_mcp_remote_bridge(tmp_path):
