@@ -217,3 +217,14 @@ def test_one_shot_commands_see_local_runtimes(tmp_path, fake, capsys, monkeypatc
     assert {m["model"] for m in listed["providers"]["ollama"]} >= {"ollama/llama3.2:latest", "ollama/llava:13b"}
     monkeypatch.setenv("MODELS_REGISTRY_LOCAL", "off")
     assert main(["models", "--provider", "ollama", "--json"]) == 1  # not there without detection
+
+
+async def test_asking_to_run_locally_picks_a_local_model_or_says_how_to_get_one(tmp_path, fake):
+    registry = registry_for(tmp_path, fake, {"OPENAI_API_KEY": GOOD_KEY}, local=True)
+    nothing = registry.recommend(RecommendRequest(task="summarise my notes locally"))
+    assert nothing.recommendations == [] and "start Ollama or LM Studio" in nothing.message
+    await registry.detect_local()
+    local = registry.recommend(RecommendRequest(task="summarise my notes locally"))
+    assert local.recommendations and all(p.model.split("/")[0] in {"ollama", "lmstudio", "llamacpp"} for p in local.recommendations)
+    news = registry.recommend(RecommendRequest(task="local news summaries"))  # a word, not a wish
+    assert news.recommendations[0].model.startswith("openai/")

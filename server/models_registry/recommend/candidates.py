@@ -71,6 +71,13 @@ class Candidate:
         return number((self.cost or {}).get(kind))
 
 
+
+def _capabilities(raw: Mapping[str, Any]) -> frozenset[str]:
+    """The catalog's capability flags, and "local" for a model a runtime on this machine serves (local.py)."""
+    flags = frozenset(cap for cap in CAPABILITIES if _flag(raw.get(cap)))
+    return flags | {"local"} if raw.get("local") is True else flags
+
+
 class CandidateTable(list[Candidate]):
     """Candidates in catalog order, with each provider's rows contiguous: `spans[provider_id]` is
     its (start, end), so a provider filter takes slices instead of testing 5k rows."""
@@ -242,7 +249,7 @@ def _candidate(
         words=frozenset(tokens_of(model_id)),
         version=identity.version,
         first_party=FIRST_PARTY.get(provider_id) == lab,
-        capabilities=frozenset(cap for cap in CAPABILITIES if _flag(raw.get(cap))),
+        capabilities=_capabilities(raw),
         inputs=frozenset(modalities.get("input") or ()),
         outputs=frozenset(modalities.get("output") or ()),
         context=int(number(limit.get("context")) or 0),

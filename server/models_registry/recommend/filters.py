@@ -113,9 +113,9 @@ def steps_for(plan: Plan, available: frozenset[str], aws_region: str | None, key
     for cap in plan.capabilities:
         steps.append(
             Step(
-                f"lacks {cap}",
+                "not served on this machine" if cap == "local" else f"lacks {cap}",
                 lambda c, cap=cap: cap in c.capabilities,
-                lambda _, cap=cap: f"drop capability {cap}",
+                _relax_local if cap == "local" else (lambda _, cap=cap: f"drop capability {cap}"),
             )
         )
     for modality in plan.input_modalities:
@@ -234,6 +234,10 @@ def _apply(
             blocking = number
         candidates = kept
     return candidates, excluded, blocking
+
+
+def _relax_local(_: list[Candidate]) -> str:
+    return "start Ollama or LM Studio (no local runtime answered), or drop the wish to run it locally"
 
 
 def relaxation(steps: list[Step], candidates: CandidateTable, blocking: int) -> str | None:

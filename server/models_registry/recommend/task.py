@@ -290,6 +290,10 @@ _HINTS: tuple[tuple[re.Pattern[str], Action], ...] = (
         _w(r"open[- ]weights?|open[- ]source|self[- ]host\w*|on[- ]prem\w*"),
         _require("capabilities", "open_weights"),
     ),
+    (  # a model on this machine (Ollama, LM Studio, a configured server): not "local news"
+        _w(r"(?:run(?:s|ning)?\s+)?locally|on[- ]device|on my (?:own )?(?:machine|laptop|computer|hardware|gpus?|mac)"),
+        _require("capabilities", "local"),
+    ),
     # Sizes become limits.
     (
         _w(r"(\d[\d,]*+(?:\.\d+)?)[- ]?pages?"),
