@@ -60,7 +60,7 @@ from .views import model_detail, models_result, providers_result, structured, ve
 log = logging.getLogger("models_registry")
 
 # Commands that list or pick models ask the local runtimes first (off: MODELS_REGISTRY_LOCAL=off).
-LOOKS_FOR_LOCAL = ("providers", "models", "show", "recommend", "verify")
+LOOKS_FOR_LOCAL = ("providers", "models", "show", "recommend")  # not verify: a local runtime has no key
 
 BADGES = {
     "tool_call": "tools",

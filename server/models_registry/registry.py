@@ -320,8 +320,7 @@ class Registry:
         self._key_checks = KeyChecks(self.settings.verify_ttl_seconds)
         self._snapshot_heads: dict[str, dict[str, Any]] | None = None  # where keys may go (verify.py)
         self._local: dict[str, dict[str, Any]] = {}  # provider entries of the local runtimes found last
-        self._local_overlay: tuple[Catalog, int, Catalog] | None = None
-        self._local_generation = 0
+        self._local_overlay: tuple[Catalog, dict[str, dict[str, Any]], Catalog] | None = None
         self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
 
     @classmethod
@@ -362,8 +361,8 @@ class Registry:
         if not self._local:
             return configured
         cached = self._local_overlay
-        if cached is None or cached[0] is not configured or cached[1] != self._local_generation:
-            cached = self._local_overlay = (configured, self._local_generation, configured.overlay(self._local))
+        if cached is None or cached[0] is not configured or cached[1] is not self._local:  # replaced on change
+            cached = self._local_overlay = (configured, self._local, configured.overlay(self._local))
         return cached[2]
 
     def _configured_catalog(self) -> Catalog:
@@ -782,8 +781,7 @@ class Registry:
         known = {pid: configured.entry(pid) for pid in ids if pid in configured}
         found = await detect_local(settings, known)
         if found != self._local:
-            self._local = found
-            self._local_generation += 1
+            self._local = found  # a new object: the overlay in `catalog` is rebuilt once
         return found
 
     def _local_settings(self) -> LocalSettings:

@@ -35,6 +35,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from .addresses import is_loopback
+from .credentials import url_placeholders
 
 __all__ = [
     "DEFAULT_BASES",
@@ -67,10 +68,7 @@ DEFAULT_BASES: dict[str, tuple[Shape, str]] = {
 # Packages that speak one of the three shapes at the entry's own `api`.
 SHAPE_OF_PACKAGE: dict[str, Shape] = {
     "@ai-sdk/openai-compatible": "openai",
-    "@ai-sdk/openai": "openai",
     "@openrouter/ai-sdk-provider": "openai",
-    "@ai-sdk/anthropic": "anthropic",
-    "@ai-sdk/google": "google",
     **{package: shape for package, (shape, _) in DEFAULT_BASES.items()},
 }
 SIGNED = {"amazon-bedrock": "AWS signs each request (SigV4)", "google-vertex": "Vertex needs an OAuth token from a service account", "google-vertex-anthropic": "Vertex needs an OAuth token from a service account"}
@@ -157,19 +155,14 @@ def plan_endpoint(
             f"not checked: the catalog in hand moves its base URL from {_host(base)} to {_host(current_api)}; "
             "the key is only sent to the host the bundled catalog or your config gives"
         )
-    filled = _fill(base, settings)
-    if isinstance(filled, str) and filled.startswith("not checked"):
-        return filled
-    if problem := _transport_problem(filled):
-        return problem
-    return Endpoint(shape, filled.rstrip("/") + "/models")
-
-
-def _fill(base: str, settings: Mapping[str, str]) -> str:
-    missing = [name for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", base) if not settings.get(name, "").strip()]
-    if missing:
+    names = url_placeholders(base, frozenset())  # the ${VAR}s, found as list_providers finds them
+    if missing := [name for name in names if not settings.get(name, "").strip()]:
         return f"not checked: its base URL needs {', '.join(missing)}"
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: settings[m.group(1)].strip(), base)
+    for name in names:
+        base = base.replace(f"${{{name}}}", settings[name].strip())
+    if problem := _transport_problem(base):
+        return problem
+    return Endpoint(shape, base.rstrip("/") + "/models")
 
 
 def _host(url: str) -> str:
