@@ -29,6 +29,7 @@ from . import (
     round_trip,
     stalls,
     subscriptions,
+    team,
     verify,
 )
 from ._timing import HEADER, Check, Figure, machine
@@ -37,7 +38,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def plan(quick: bool, with_peers: bool, against: str | None = None) -> list[tuple[str, Callable[[], Sequence[Figure | Check]]]]:
-    """(title, measure) for each of the nine figures, in the order of issue 7, then issues 12, 13 and 15's checks."""
+    """(title, measure) for each of the nine figures, in the order of issue 7, then issues 12, 13, 15 and 16's."""
     runs = 2 if quick else 10
     steps: list[tuple[str, Callable[[], Sequence[Figure | Check]]]] = [
         ("1. cold start over stdio",
@@ -54,6 +55,7 @@ def plan(quick: bool, with_peers: bool, against: str | None = None) -> list[tupl
     steps.append(("10. quality of answers (issue 12)", quality.measure))
     steps.append(("11. memory under subscription churn (issue 13)", lambda: subscriptions.measure(600 if quick else 10_000)))
     steps.append(("12. verifying keys concurrently (issue 15)", lambda: verify.measure(2 if quick else 5)))
+    steps.append(("13. serving a team (issue 16)", lambda: team.measure(1 if quick else 3, 1.0 if quick else 5.0)))
     return steps
 
 

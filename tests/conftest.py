@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -22,6 +23,7 @@ from starlette.routing import Route
 from models_registry.credentials import KNOWN_RULES
 from models_registry.sources import load_snapshot
 
+from .postgres import PostgresServer, postgres_available
 from .reliability_report import ReliabilityReport
 
 DATA = Path(__file__).parent / "data"
@@ -274,3 +276,17 @@ def refused_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/api.json"
+
+
+IN_CI = bool(os.environ.get("MODELS_REGISTRY_CI"))  # read now: isolated_env clears MODELS_REGISTRY_*
+
+
+@pytest.fixture
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL on loopback (Debian's package); skips when it is not installed, fails in CI (MODELS_REGISTRY_CI=1)."""
+    if not postgres_available():
+        if IN_CI:  # .ci/run installed it: missing means a broken install, not a skip
+            pytest.fail("PostgreSQL server binaries missing in CI (.ci/run installs Debian's postgresql)")
+        pytest.skip("PostgreSQL not installed: apt-get install postgresql")
+    with PostgresServer() as server:
+        yield server

@@ -7,7 +7,7 @@ records a row with `reliability.record(section, {...})`. Without the option noth
 written; with it, each section's table in docs/reliability.md is replaced between its
 markers, `<!-- section:start -->` and `<!-- section:end -->`, so the prose around the
 tables stays as written. Sections: fault-matrix, disk-faults, canaries, fuzzing,
-http-security, concurrency, hostile.
+http-security, concurrency, hostile, shared-defaults.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+import anyio
+
 import pytest
 from mcp.client import Client
 
@@ -79,7 +81,8 @@ async def test_cli_json_is_the_tools_structured_content(environment, capsys, arg
 
 async def test_default_get_json_matches_after_default_set(environment, capsys):
     """A stored default whose provider has no key: reason and fallback are filled in on both sides."""
-    assert main(["default", "set", "google/gemini-2.5-pro", "--role", "small"]) == 0
+    # The CLI runs its own event loop: in a thread, as it would run beside this test's.
+    assert await anyio.to_thread.run_sync(main, ["default", "set", "google/gemini-2.5-pro", "--role", "small"]) == 0
     capsys.readouterr()
     async with Client(build_server(Registry(Settings.from_env()))) as client:
         result = await client.call_tool("get_default", {"role": "small"})

@@ -6,6 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import anyio
 import orjson
 import pytest
 from mcp.client import Client
@@ -99,7 +100,7 @@ def test_a_default_at_a_disabled_provider_is_unusable_with_a_reason_and_a_fallba
 def test_defaults_precedence_environment_then_stored_then_config(tmp_path):
     registry = make_registry(tmp_path, env={"ANTHROPIC_API_KEY": "k"})
     assert registry.get_default("default").source.startswith("config (")
-    registry.set_default("anthropic/claude-haiku-4-5")
+    anyio.run(registry.set_default, "anthropic/claude-haiku-4-5")
     assert (registry.get_default().model, registry.get_default().source) == ("anthropic/claude-haiku-4-5", "stored (set_default)")
     registry._env["MODELS_REGISTRY_DEFAULT_MODEL"] = "anthropic/claude-opus-4-1"
     assert registry.get_default().source == "environment (MODELS_REGISTRY_DEFAULT_MODEL)"
@@ -109,8 +110,8 @@ def test_set_default_never_touches_the_config_file_and_survives_a_restart(tmp_pa
     registry = make_registry(tmp_path)
     config = tmp_path / "config.toml"
     before = config.read_bytes()
-    registry.set_default("openai/gpt-5-mini", "small")
-    registry.set_default("anthropic/claude-haiku-4-5", "review")
+    anyio.run(registry.set_default, "openai/gpt-5-mini", "small")
+    anyio.run(registry.set_default, "anthropic/claude-haiku-4-5", "review")
     assert config.read_bytes() == before and b"this comment must survive" in before
     again = make_registry(tmp_path)  # a restart: the same files
     assert again.get_default("small").model == "openai/gpt-5-mini"
@@ -210,13 +211,14 @@ def test_cli_config_check_path_and_default_commands(tmp_path, capsys, monkeypatc
 CONCURRENT = """
 import sys
 from pathlib import Path
+import anyio
 from models_registry.registry import Registry
 from models_registry.settings import Settings
 worker, state, catalog = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 registry = Registry(Settings(catalog_file=catalog, state_dir=state, offline=True, config_file=None), env={})
 models = ["openai/gpt-5", "openai/gpt-5-mini", "anthropic/claude-haiku-4-5"]
 for n in range(50):
-    registry.set_default(models[n % 3], role=f"w{worker}-r{n}")
+    anyio.run(lambda: registry.set_default(models[n % 3], role=f"w{worker}-r{n}"))
 """
 
 

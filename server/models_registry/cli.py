@@ -61,6 +61,7 @@ log = logging.getLogger("models_registry")
 
 # Commands that list or pick models ask the local runtimes first (off: MODELS_REGISTRY_LOCAL=off).
 LOOKS_FOR_LOCAL = ("providers", "models", "show", "recommend")  # not verify: a local runtime has no key
+LOG_FORMATS = ("text", "json")
 
 BADGES = {
     "tool_call": "tools",
@@ -320,6 +321,7 @@ def cmd_status(registry: Registry, args: argparse.Namespace) -> None:
     _echo(f"freshness: {_age(status.age_seconds)}{' (stale)' if status.stale else ''}, ttl {status.ttl_seconds}s")
     _echo(f"url: {status.url or '-'}{' (offline)' if status.offline else ''}")
     _echo(f"cache: {status.cache_dir}")
+    _echo(f"defaults: {status.defaults_store}")
     if status.skipped_models:
         _echo(f"skipped: {status.skipped_models} malformed models")
     if last := status.last_refresh:  # this process's, else the one recorded in the cache directory
@@ -467,7 +469,7 @@ def cmd_default_set(registry: Registry, args: argparse.Namespace) -> None:
 
     Example: models-registry default set anthropic/claude-haiku-4-5 --role small
     """
-    _report_default(lambda: registry.set_default(args.model, args.role), args)
+    _report_default(lambda: anyio.run(registry.set_default, args.model, args.role), args)
 
 
 def _report_default(action: Callable[[], DefaultInfo], args: argparse.Namespace) -> None:
@@ -649,7 +651,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     try:
         from .mcp_server import build_server  # the MCP SDK is imported only by the command that needs it
 
-        server = build_server(Registry(Settings.from_env()))
+        registry = Registry(Settings.from_env())
+        # The variable applies where it can (streamable HTTP); the flag elsewhere is refused above.
+        args.stateless = args.stateless or (registry.settings.stateless and args.transport == "streamable-http")
+        server = build_server(registry, stateless=args.stateless)
     finally:
         gc.freeze()
         gc.enable()
@@ -658,7 +663,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         anyio.run(serve_stdio, server)
         return
-    _serve_http(server, sock, args)
+    _serve_http(server, sock, args, registry)
 
 
 def _token(args: argparse.Namespace) -> str | None:
@@ -672,10 +677,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _check_http_options(args: argparse.Namespace) -> None:
     """HTTP-only options with stdio would be silently ignored: refuse them, naming --transport."""
+    if args.stateless and args.transport == "sse":
+        raise CliError("--stateless needs --transport streamable-http: an SSE stream is a session of its own")
     if args.transport != "stdio":
         return
     given = [flag for flag, value in (("--host", args.host), ("--port", args.port), ("--auth-token", args.auth_token),
-                                      ("--allowed-host", args.allowed_host)) if value]  # fmt: skip
+                                      ("--allowed-host", args.allowed_host), ("--stateless", args.stateless))
+             if value]  # fmt: skip
     if given:
         one = len(given) == 1
         raise CliError(
@@ -731,7 +739,7 @@ def _port(text: str) -> int:
     return port
 
 
-def _serve_http(server: Any, sock: Any, args: argparse.Namespace) -> None:
+def _serve_http(server: Any, sock: Any, args: argparse.Namespace, registry: Registry) -> None:
     """Announce the URLs (the socket is already listening), open the browser for `ui`, and serve until a signal."""
     import uvicorn
 
@@ -740,21 +748,24 @@ def _serve_http(server: Any, sock: Any, args: argparse.Namespace) -> None:
     host, port = args.host or "127.0.0.1", sock.getsockname()[1]  # the real port, should --port be 0
     token = _token(args)
     try:
-        app = build_http_app(server, args.transport, host=host, port=port, token=token, allowed_hosts=args.allowed_host)
+        app = build_http_app(
+            server, args.transport, host=host, port=port, token=token, allowed_hosts=args.allowed_host,
+            stateless=args.stateless, registry=registry,
+        )
     except ValueError as exc:
         sock.close()
         raise CliError(str(exc)) from None
     base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
     path = "/sse" if args.transport == "sse" else "/mcp"
-    print(f"models-registry: serving MCP ({args.transport}) at {base}{path}", file=sys.stderr)
+    _announce(args, f"serving MCP ({args.transport}) at {base}{path}")
     if args.browser:
-        _open_browser_soon(f"{base}/")
+        _open_browser_soon(f"{base}/", args)
     elif args.command == "ui":
-        print(f"models-registry: open {base}/ in your browser", file=sys.stderr)
+        _announce(args, f"open {base}/ in your browser")
     elif args.transport == "streamable-http":
         # Logs outlive the session: name where the token goes (a URL fragment, read by the page), never the token.
         hint = " (add #token=<your token> to the URL)" if token else ""
-        print(f"models-registry: model picker at {base}/{hint}", file=sys.stderr)
+        _announce(args, f"model picker at {base}/{hint}")
 
     class Server(uvicorn.Server):
         """uvicorn's server, minus its re-raise of the stopping signal, which made SIGTERM a kill, not exit 0."""
@@ -763,7 +774,8 @@ def _serve_http(server: Any, sock: Any, args: argparse.Namespace) -> None:
             return _stop_on_signals(self.handle_exit)
 
     # SSE streams close themselves on stop (sse-starlette watches the flag); anything slower is cut after 2 s.
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+    # log_config=None: uvicorn's records reach the handler main() set up (text or JSON), not its own.
+    config = uvicorn.Config(app, log_level="warning", log_config=None, timeout_graceful_shutdown=2)
     Server(config).run(sockets=[sock])
 
 
@@ -784,7 +796,17 @@ def _stop_on_signals(handle_exit: Callable[..., None]) -> Any:
     return captured()
 
 
-def _open_browser_soon(url: str) -> None:
+def _announce(args: argparse.Namespace, text: str) -> None:
+    """A line for whoever started the server, on stderr; with --log-format json, a log record as well."""
+    if getattr(args, "log_format", "text") == "json":
+        announcements = logging.getLogger("models_registry.serve")
+        announcements.setLevel(logging.INFO)  # where the server listens is shown whatever the log level
+        announcements.info("%s", text)
+    else:
+        print(f"models-registry: {text}", file=sys.stderr)
+
+
+def _open_browser_soon(url: str, args: argparse.Namespace) -> None:
     """Open url in a thread: the server starts meanwhile, and a browser that takes its time cannot hold it up."""
     import threading
     import webbrowser
@@ -795,7 +817,7 @@ def _open_browser_soon(url: str) -> None:
         except webbrowser.Error:
             opened = False
         verb = "opened" if opened else "open"
-        print(f"models-registry: {verb} {url} in your browser", file=sys.stderr)
+        _announce(args, f"{verb} {url} in your browser")
 
     threading.Thread(target=run, name="open-browser", daemon=True).start()
 
@@ -811,6 +833,7 @@ def cmd_ui(args: argparse.Namespace) -> None:
     Example: models-registry ui --port 8765
     """
     args.transport, args.host, args.auth_token, args.allowed_host = "streamable-http", "127.0.0.1", None, []
+    args.stateless = False  # the page's own calls keep a session
     cmd_serve(args)
 
 
@@ -999,6 +1022,9 @@ def _role(text: str) -> str:
     return role
 
 
+LOG_FORMAT_HELP = "logs on stderr: text (default) or one JSON object per line (or MODELS_REGISTRY_LOG_FORMAT)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="models-registry",
@@ -1006,6 +1032,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    parser.add_argument("--log-format", choices=LOG_FORMATS, help=LOG_FORMAT_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Any) -> argparse.ArgumentParser:
@@ -1116,6 +1143,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allowed-host", action="append", default=[], help="extra Host header to accept, e.g. a proxy's name"
     )
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="with streamable-http: answer every request on its own, no sessions, so any replica behind a "
+        "load balancer can answer any request (no subscriptions or server notifications; or MODELS_REGISTRY_STATELESS=1)",
+    )
+    # Also after the command, where a server's other options are; SUPPRESS leaves one given before it alone.
+    serve.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help=LOG_FORMAT_HELP)
     serve.set_defaults(func=cmd_serve, browser=False)
 
     ui = sub.add_parser("ui", formatter_class=argparse.RawDescriptionHelpFormatter, **_doc(cmd_ui))
@@ -1123,6 +1158,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument(
         "--no-browser", dest="browser", action="store_false", help="print the URL instead of opening a browser"
     )
+    ui.add_argument("--log-format", choices=LOG_FORMATS, default=argparse.SUPPRESS, help=LOG_FORMAT_HELP)
     ui.set_defaults(func=cmd_ui)
 
     snapshot = sub.add_parser("snapshot", help="Maintainers: rebuild the bundled snapshot.")
@@ -1145,12 +1181,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _choose_log_format(args: argparse.Namespace) -> str | None:
+    """Settle args.log_format: the flag, else MODELS_REGISTRY_LOG_FORMAT, else text; what is wrong with the
+    variable, if anything."""
+    if args.log_format:
+        return None
+    wanted = os.environ.get("MODELS_REGISTRY_LOG_FORMAT", "").strip().lower()
+    args.log_format = wanted if wanted in LOG_FORMATS else "text"
+    if wanted and wanted not in LOG_FORMATS:
+        return f"MODELS_REGISTRY_LOG_FORMAT={wanted!r} is not text or json; using text"
+    return None
+
+
+def _log_formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        from .operations import JsonFormatter  # imported only then: a text start stays as quick as it was
+
+        return JsonFormatter()
+    return _PrintableFormatter("%(levelname)s %(name)s: %(message)s")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
+    format_problem = _choose_log_format(args)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_log_formatter(args.log_format))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
+    logging.captureWarnings(args.log_format == "json")  # a library's warning: one JSON line, not two raw ones
+    if format_problem:
+        log.warning("%s", format_problem)
     # The HTTP stack logs every request URL at DEBUG, user:password included: keep it quiet.
     for name in ("httpx2", "httpcore2", "httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -1162,6 +1222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.func(Settings.from_env(), args)
             return 0
         registry = Registry(Settings.from_env())
+        if registry.shares_defaults and args.command not in ("config", "refresh", "snapshot"):
+            anyio.run(registry.load_shared_defaults)  # a database that is down: the problem says so, answers go on
         if args.command in LOOKS_FOR_LOCAL and registry.settings.local:
             anyio.run(registry.detect_local)  # a second at most, and instant when nothing listens
         # Once per command, here and nowhere else; status shows the age itself, and refresh is the cure.
@@ -1169,7 +1231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _stale_note(registry)
         args.func(registry, args)
     except CliError as exc:
-        _echo(f"Error: {exc}", err=True)
+        if args.log_format == "json":
+            log.error("%s", exc)  # stderr stays one JSON object per line
+        else:
+            _echo(f"Error: {exc}", err=True)
         return 1
     except KeyboardInterrupt:
         # Ctrl-C (or, for a server, SIGTERM) before a server's own handling took over, or in a one-shot

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hmac
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
@@ -38,7 +38,11 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .addresses import is_loopback
+from .operations import PUBLIC_PATHS, operations_routes
 from .web import web_routes
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 __all__ = ["MAX_BODY_BYTES", "MAX_SESSIONS", "BearerAuth", "SessionRoom", "build_http_app", "check_exposure", "is_loopback"]
 
@@ -54,7 +58,8 @@ class BearerAuth:
     """Pure ASGI (safe for streaming responses): every HTTP request must carry `Authorization: Bearer <token>`,
     the scheme in any case, then one space and the token exactly.
 
-    `public` paths are exempt: the picker page itself holds no data (its API calls carry the token).
+    `public` paths are exempt: the picker page itself holds no data (its API calls carry the token), and
+    load balancers probe /healthz and /readyz without credentials.
     """
 
     def __init__(self, app: ASGIApp, token: str, public: frozenset[str] = frozenset()):
@@ -175,20 +180,29 @@ def build_http_app(
     port: int,
     token: str | None,
     allowed_hosts: list[str] | None = None,
+    stateless: bool = False,
+    registry: Registry | None = None,
 ) -> ASGIApp:
     """The ASGI app for `transport`; raises ValueError for a non-loopback bind without a token.
 
     A blank or whitespace-only token is no token: it would guard nothing anyone could not guess.
+    `stateless` (streamable HTTP only) answers every request on its own, with no session, so any
+    replica behind a load balancer can answer any request; build the server with the same flag.
+    `registry` (the one `server` answers from) adds /readyz and /metrics beside /healthz.
     """
     token = check_exposure(host, token)
+    if stateless and transport == "sse":
+        raise ValueError("--stateless needs --transport streamable-http: an SSE stream is a session")
     security = security_settings(host, port, allowed_hosts or [])
     if transport == "sse":
         app = server.sse_app(transport_security=security, host=host)
+        app.router.routes.extend(operations_routes(server, security, registry))
     else:
         app = server.streamable_http_app(
             transport_security=security,
             host=host,
             streamable_http_path=MCP_PATH,
+            stateless_http=stateless,
             max_request_body_size=MAX_BODY_BYTES,
             # Sessions of clients that vanish are reaped after 5 idle minutes, and at most this many
             # live at once (~40 KiB each): the SDK's defaults (30 min, 10,000) allow ~400 MiB.
@@ -196,5 +210,7 @@ def build_http_app(
             max_sessions=MAX_SESSIONS,
         )
         app.router.routes.extend(web_routes(server, security))  # the picker at / beside /mcp
-        app = SessionRoom(app, server.session_manager)
-    return BearerAuth(app, token, public=frozenset({"/"})) if token else app
+        app.router.routes.extend(operations_routes(server, security, registry))
+        if not stateless:  # no sessions, no table to make room in
+            app = SessionRoom(app, server.session_manager)
+    return BearerAuth(app, token, public=frozenset({"/"}) | PUBLIC_PATHS) if token else app

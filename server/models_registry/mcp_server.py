@@ -8,13 +8,16 @@ the subscription bus, older clients through `resources/subscribe` (mcp 2.3 has
 no public MCPServer API for it, so the handler sits on the low-level server, as
 the SDK's migration guide shows). Log notifications (refresh outcomes, settings
 problems, a start without keys) follow each era's rules: see `mcp_logging`. The
-prompts' texts live in `prompts`.
+prompts' texts live in `prompts`. Read-only tools' answers are kept while the
+registry's state is unchanged (`AnswerCache`). A stateless server (replicas behind a
+load balancer) has no sessions, so it offers no subscriptions and no notifications.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -129,6 +132,51 @@ def _get(registry: Registry, model_ref: str) -> ModelEntry:
         raise ToolError(f"{exc} Call list_models(query=...) to search.") from None
 
 
+# --- answers kept between calls ----------------------------------------------------------------
+
+ANSWER_MAX_AGE_SECONDS = 1.0  # the catalog's age and key checks' expiry move with the clock: a second behind at most
+MAX_ANSWERS = 512
+
+
+class AnswerCache:
+    """Read-only tools' answers, kept while `Registry.answer_state()` is unchanged and for at most a second.
+
+    An agent framework calls list_providers or get_default before nearly every sub-task, with the
+    same arguments; building the answer costs more than the SDK's whole request path. A changed
+    catalog, credential variable, stored default or key check makes a new state, and with it new
+    answers. Errors are never kept.
+    """
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self._answers: dict[tuple[Any, ...], tuple[tuple[Any, ...], float, CallToolResult]] = {}
+        self.hits = 0
+
+    def kept(self, tool: Callable[..., Awaitable[CallToolResult]]) -> Callable[..., Awaitable[CallToolResult]]:
+        """The tool with its answers kept, per arguments (the SDK reads the signature through `wraps`)."""
+
+        @functools.wraps(tool)
+        async def answer(**arguments: Any) -> CallToolResult:
+            key = (tool.__name__, *((name, _frozen(value)) for name, value in sorted(arguments.items())))
+            state, now = self.registry.answer_state(), anyio.current_time()
+            kept = self._answers.get(key)
+            if kept is not None and kept[0] == state and now - kept[1] < ANSWER_MAX_AGE_SECONDS:
+                self.hits += 1
+                return kept[2]
+            result = await tool(**arguments)
+            if len(self._answers) >= MAX_ANSWERS:
+                self._answers.clear()  # agents use few distinct arguments; a flood of new ones just starts over
+            self._answers[key] = (state, now, result)
+            return result
+
+        return answer
+
+
+def _frozen(value: Any) -> Any:
+    """An argument as part of a dict key (lists become tuples)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 # --- legacy subscriptions -----------------------------------------------------------------------
 
 MAX_SUBSCRIPTIONS_PER_SESSION = 16
@@ -189,16 +237,23 @@ class LegacySubscriptions:
 
 
 def build_server(
-    registry: Registry, legacy_subscribers: LegacySubscriptions | None = None, log_sessions: LogSessions | None = None
+    registry: Registry,
+    legacy_subscribers: LegacySubscriptions | None = None,
+    log_sessions: LogSessions | None = None,
+    *,
+    stateless: bool = False,
 ) -> MCPServer:
     """An MCPServer answering from `registry`, with its background refresh running while served.
 
     `legacy_subscribers` is the `resources/subscribe` book and `log_sessions` the book of sessions
-    that receive log notifications; pass one to look inside it (tests).
+    that receive log notifications; pass one to look inside it (tests). A `stateless` server (every
+    HTTP request answered on its own, by any replica) has no session to notify: it declares no
+    subscriptions, no list changes and no logging, so clients do not wait for what cannot come.
     """
     bus = InMemorySubscriptionBus()
     legacy_subscribers = LegacySubscriptions() if legacy_subscribers is None else legacy_subscribers
     log_sessions = LogSessions() if log_sessions is None else log_sessions
+    answers = AnswerCache(registry)
 
     async def publish(uri: str) -> None:
         await bus.publish(ResourceUpdated(uri=uri))
@@ -216,10 +271,18 @@ def build_server(
                     await publish(CATALOG_URI)
                 await publish(STATUS_URI)
 
+    async def notify_defaults() -> None:
+        """set_default here, or (shared defaults) in another replica: models://defaults watchers are told."""
+        async with registry.watch_defaults() as changes:
+            async for _ in changes:
+                await publish(DEFAULTS_URI)
+
     @asynccontextmanager
     async def lifespan(_server: MCPServer) -> AsyncIterator[dict]:
         async with registry.running(), anyio.create_task_group() as tg:
-            tg.start_soon(notify_changes)
+            if not stateless:
+                tg.start_soon(notify_changes)
+                tg.start_soon(notify_defaults)
             yield {}
             tg.cancel_scope.cancel()
 
@@ -233,7 +296,7 @@ def build_server(
             "environment). Start with list_providers; use recommend_model to pick a model for a task."
         ),
         lifespan=lifespan,
-        subscriptions=bus,
+        subscriptions=False if stateless else bus,
     )
 
     # --- tools --------------------------------------------------------------------------------
@@ -248,6 +311,7 @@ def build_server(
             "Key values are never shown."
         ),
     )
+    @answers.kept
     async def list_providers(
         available_only: Annotated[bool, Field(description="Only providers with credentials set. Default true.")] = True,
         query: Annotated[str | None, Field(description="Filter by words in the id or name, e.g. 'google'.")] = None,
@@ -276,6 +340,7 @@ def build_server(
             "for paging. Use get_model for everything about one model."
         ),
     )
+    @answers.kept
     async def list_models(
         provider: Annotated[str | None, Field(description="Only this provider id, e.g. 'openai'.")] = None,
         available_only: Annotated[bool, Field(description="Only providers with credentials set.")] = True,
@@ -329,6 +394,7 @@ def build_server(
             "provider has credentials. An unknown model fails with the closest matches."
         ),
     )
+    @answers.kept
     async def get_model(
         model: Annotated[str, Field(max_length=MAX_MODEL_REF_CHARS, description="'provider/model', e.g. 'openai/gpt-5'.")],
     ) -> Annotated[CallToolResult, ModelDetail]:
@@ -354,6 +420,7 @@ def build_server(
             "task's words were taken to mean and what was excluded. The first pick is the one to use."
         ),
     )
+    @answers.kept
     async def recommend_model(
         task: Annotated[str | None, Field(max_length=MAX_TASK_CHARS, description="What the model is for, e.g. 'summarise long PDFs cheaply'.")] = None,
         kind: Annotated[Kind | None, Field(description="The kind of model; default: from the task's words, else chat.")] = None,
@@ -419,7 +486,7 @@ def build_server(
     ) -> Annotated[CallToolResult, DefaultInfo]:
         _get(registry, model)
         try:
-            info = await anyio.to_thread.run_sync(lambda: registry.set_default(model, role))
+            info = await registry.set_default(model, role)  # subscribers hear of it through watch_defaults
         except ValueError as exc:
             raise ToolError(str(exc)) from None
         except OSError as exc:
@@ -427,7 +494,6 @@ def build_server(
         text = f"Default for role '{role}' is now {info.model}."
         if not info.usable:
             text += f" Warning: {info.reason}."
-        await publish(DEFAULTS_URI)
         return _reply(text, info)
 
     @server.tool(
@@ -438,6 +504,7 @@ def build_server(
             "is usable now; when not, gives the reason and a fallback."
         ),
     )
+    @answers.kept
     async def get_default(
         role: Role = "default",
     ) -> Annotated[CallToolResult, DefaultInfo]:
@@ -648,6 +715,8 @@ def build_server(
         log_sessions.set_level(track(ctx), params.level)
         return EmptyResult()
 
+    if stateless:
+        return server
     lowlevel = server._lowlevel_server
     lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, on_subscribe)
     lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, on_unsubscribe)

@@ -4,17 +4,20 @@ Kept apart from any hand-written config so that writing a preference never
 touches a file the user edits. Several processes may call `set` at once: each
 call takes a file lock, re-reads the file, changes one role and replaces the
 file atomically, so no update is lost. A corrupt file is moved aside (never
-deleted) and reported.
+deleted) and reported. Replicas on several machines share defaults through
+`shared_defaults.PostgresDefaults` instead, which has the same interface.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import anyio
 import orjson
 
 from .sources import atomic_write
@@ -34,7 +37,25 @@ class DefaultsStore:
     def __init__(self, directory: Path):
         self.path = directory / "defaults.json"
         self.problem: str | None = None
+        self.errors = 0  # failed writes since start (for /metrics)
+        self.on_change: Callable[[], None] = lambda: None  # called after each save
         self._seen: tuple[tuple[int, int, int], dict[str, str]] | None = None  # (file identity, roles)
+
+    def describe(self) -> str:
+        return f"file {self.path}"
+
+    async def save(self, role: str, model_ref: str) -> None:
+        """`set` in a worker thread (it may wait for another process's lock), then tell `on_change`."""
+        try:
+            await anyio.to_thread.run_sync(self.set, role, model_ref)
+        except OSError:
+            self.errors += 1
+            raise
+        self.on_change()
+
+    async def check(self) -> str | None:
+        """None: a file store is always ready (a write that fails says so itself)."""
+        return None
 
     def _lock(self) -> filelock.FileLock:
         import filelock  # only writers lock; a start that only reads skips the import (~8 ms)
@@ -68,6 +89,11 @@ class DefaultsStore:
         if self._seen is None or self._seen[0] != identity:
             self._seen = (identity, self._read())
         return dict(self._seen[1])
+
+    def version(self) -> object:
+        """Changes whenever the stored roles may have (the file's identity, read now)."""
+        self.load()
+        return self._seen[0] if self._seen else None
 
     def set(self, role: str, model_ref: str) -> None:
         with self._lock():

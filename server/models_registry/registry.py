@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import ChainMap
+from collections import ChainMap, Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -54,6 +54,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .config import UserConfig
+    from .shared_defaults import PostgresDefaults
 from .local import LocalServer, LocalSettings, detect_local
 from .sources import (
     CacheError,
@@ -190,6 +191,9 @@ class RegistryStatus(BaseModel):
     )
     problems: list[str] = Field(description="Settings or files that could not be used.")
     cache_dir: str
+    defaults_store: str = Field(
+        "", description="Where set_default keeps defaults: 'file <path>' or the shared database (no credentials)."
+    )
 
     def catalog_note(self) -> str:
         return catalog_note(self.source, self.age_seconds, self.stale)
@@ -273,6 +277,28 @@ def _load_config(path: Path | None) -> UserConfig | None:
     return load_config(path)
 
 
+@asynccontextmanager
+async def _listening(senders: set[MemoryObjectSendStream[Any]], size: int) -> AsyncIterator[MemoryObjectReceiveStream[Any]]:
+    """A stream that receives what is sent to `senders` while the block runs (at most `size` pending)."""
+    send, receive = anyio.create_memory_object_stream[Any](size)
+    senders.add(send)
+    try:
+        yield receive
+    finally:
+        senders.discard(send)
+        send.close()
+        receive.close()
+
+
+def _defaults_store(settings: Settings) -> DefaultsStore | PostgresDefaults:
+    """The file in the state directory, or the shared database when MODELS_REGISTRY_STATE_URL is set."""
+    if settings.state_url:
+        from .shared_defaults import PostgresDefaults
+
+        return PostgresDefaults(settings.state_url)
+    return DefaultsStore(settings.state_dir)
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -308,7 +334,10 @@ class Registry:
         self._retry_after: float | None = None
         self._refresh_lock: anyio.Lock | None = None
         self._subscribers: set[MemoryObjectSendStream[RefreshResult]] = set()
-        self._defaults = DefaultsStore(self.settings.state_dir)
+        self._defaults = _defaults_store(self.settings)
+        self._defaults.on_change = self._defaults_changed
+        self._defaults_watchers: set[MemoryObjectSendStream[None]] = set()
+        self.refresh_outcomes: Counter[str] = Counter()  # refresh attempts in this process, by outcome
         self._running = 0
         self._loop_lock: anyio.Lock | None = None  # one background refresh loop across running() blocks
         self._candidates: tuple[Catalog, CandidateTable] | None = None  # recommend's rows, per catalog
@@ -322,6 +351,7 @@ class Registry:
         self._local: dict[str, dict[str, Any]] = {}  # provider entries of the local runtimes found last
         self._local_overlay: tuple[Catalog, dict[str, dict[str, Any]], Catalog] | None = None
         self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
+        self._defaults_following = False
 
     @classmethod
     @asynccontextmanager
@@ -341,6 +371,9 @@ class Registry:
         self._running += 1
         try:
             async with anyio.create_task_group() as tg:
+                if self.shares_defaults and not self._defaults_following:
+                    self._defaults_following = True  # one listener across nested blocks
+                    await tg.start(self._follow_shared_defaults)
                 if background_refresh and self.settings.network_allowed:
                     tg.start_soon(self._refresh_while_first)
                 tg.start_soon(self._warm_up)
@@ -458,6 +491,19 @@ class Registry:
             self._env_seen = (seen, self._readable.filter(env))
         return self._env_seen[1]
 
+    def answer_state(self) -> tuple[Any, ...]:
+        """What every query's answer depends on besides its arguments and the clock: while this compares
+        equal, so do the answers (the catalog, the credential variables, the stored defaults, key checks,
+        and the problems status reports). Compared by identity first, so it costs a few microseconds."""
+        return (
+            self.catalog,
+            self._env_now(),
+            self._defaults.version(),
+            self._defaults.problem,
+            self._key_checks.version,
+            self._env_file_problem,
+        )
+
     def _age_seconds(self) -> float | None:
         fetched_at = self._loaded.fetched_at
         return None if fetched_at is None else max(0.0, (datetime.now(UTC) - fetched_at).total_seconds())
@@ -490,6 +536,7 @@ class Registry:
                 *filter(None, [self._defaults.problem]),
             ],
             cache_dir=str(self.settings.cache_dir),
+            defaults_store=self._defaults.describe(),
         )
 
     # --- queries -------------------------------------------------------------------------------
@@ -793,12 +840,55 @@ class Registry:
 
     # --- defaults ------------------------------------------------------------------------------
 
-    def set_default(self, model_ref: str, role: str = "default") -> DefaultInfo:
-        """Remember `model_ref` for `role`; UnknownModelError with close matches when it does not exist."""
+    async def set_default(self, model_ref: str, role: str = "default") -> DefaultInfo:
+        """Remember `model_ref` for `role`; UnknownModelError with close matches when it does not exist,
+        OSError when the store cannot take it (nothing changed then)."""
         check_role(role)
         entry = self.get(model_ref)
-        self._defaults.set(role, entry.ref)
+        await self._defaults.save(role, entry.ref)
         return self.get_default(role)
+
+    @property
+    def shares_defaults(self) -> bool:
+        """True when defaults live in a database shared with other processes (MODELS_REGISTRY_STATE_URL)."""
+        return bool(self.settings.state_url)
+
+    @property
+    def defaults_store_errors(self) -> int:
+        """Failed reads, connects and writes of the defaults store since start."""
+        return self._defaults.errors
+
+    async def load_shared_defaults(self) -> None:
+        """Read the shared defaults once, for a one-shot command (a server follows them in `running`)."""
+        if self.shares_defaults and not self._defaults_following:
+            await self._defaults.load_once()
+
+    async def _follow_shared_defaults(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            await self._defaults.run(task_status=task_status)
+        finally:
+            self._defaults_following = False
+
+    def watch_defaults(self) -> AbstractAsyncContextManager[MemoryObjectReceiveStream[None]]:
+        """An item whenever the defaults may have changed (here or, when shared, in another process);
+        one pending item says it all, so the stream holds one."""
+        return _listening(self._defaults_watchers, 1)
+
+    def _defaults_changed(self) -> None:
+        for send in list(self._defaults_watchers):
+            try:
+                send.send_nowait(None)
+            except anyio.WouldBlock:  # one pending item already says "changed"
+                pass
+            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                self._defaults_watchers.discard(send)
+
+    async def readiness(self) -> list[str]:
+        """Why this registry should not take traffic yet; empty when ready (for /readyz)."""
+        reasons = [] if len(self.catalog) else ["no catalog loaded"]
+        if problem := await self._defaults.check():
+            reasons.append(problem)
+        return reasons
 
     def chosen_default(self, role: str = "default") -> tuple[str, str] | None:
         """(model_ref, source) the user chose for a role, without computing a fallback.
@@ -867,17 +957,9 @@ class Registry:
 
     # --- refresh -------------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def subscribe(self) -> AsyncIterator[MemoryObjectReceiveStream[RefreshResult]]:
+    def subscribe(self) -> AbstractAsyncContextManager[MemoryObjectReceiveStream[RefreshResult]]:
         """Receive every refresh attempt's result while the block runs; a slow reader misses some."""
-        send, receive = anyio.create_memory_object_stream[RefreshResult](16)
-        self._subscribers.add(send)
-        try:
-            yield receive
-        finally:
-            self._subscribers.discard(send)
-            send.close()
-            receive.close()
+        return _listening(self._subscribers, 16)
 
     def _publish(self, result: RefreshResult) -> None:
         self._last_refresh = result
@@ -901,6 +983,7 @@ class Registry:
         result = RefreshResult(
             outcome=outcome, changed=change.changed, change=change, error=error, saved=saved, at=datetime.now(UTC)
         )
+        self.refresh_outcomes[str(outcome)] += 1
         if outcome in (RefreshOutcome.FAILED, RefreshOutcome.REJECTED):
             self._failures += 1
             log.warning("catalog refresh %s: %s; keeping the %s catalog", outcome, error, self._loaded.source)

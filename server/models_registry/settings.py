@@ -43,6 +43,8 @@ class Settings:
     local: bool = True  # look for Ollama, LM Studio and configured local servers
     verify_on_start: bool = False  # check the keys set against the providers, in the background after start
     verify_ttl_seconds: int = 3600  # how long a key check is trusted
+    state_url: str | None = None  # postgresql://...: defaults shared by every process on one database
+    stateless: bool = False  # streamable HTTP answers each request on its own (replicas behind a balancer)
     problems: tuple[str, ...] = ()
     set_by_env: frozenset[str] = frozenset()  # the fields a variable set; the config file cannot change them
 
@@ -70,7 +72,13 @@ class Settings:
             kwargs["config_file"] = Path(config).expanduser()
         if "MODELS_REGISTRY_OFFLINE" not in env or not env["MODELS_REGISTRY_OFFLINE"].strip():
             kwargs.pop("offline")
-        for name, field_name in (("MODELS_REGISTRY_LOCAL", "local"), ("MODELS_REGISTRY_VERIFY", "verify_on_start")):
+        if state_url := env.get("MODELS_REGISTRY_STATE_URL", "").strip():
+            kwargs["state_url"] = state_url
+        for name, field_name in (
+            ("MODELS_REGISTRY_LOCAL", "local"),
+            ("MODELS_REGISTRY_VERIFY", "verify_on_start"),
+            ("MODELS_REGISTRY_STATELESS", "stateless"),
+        ):
             if value := env.get(name, "").strip().lower():
                 kwargs[field_name] = value in _TRUE
         if verify_ttl := env.get("MODELS_REGISTRY_VERIFY_TTL", "").strip():

@@ -335,12 +335,14 @@ class KeyChecks:
         self.ttl = ttl_seconds
         self._salt = os.urandom(16)
         self._held: dict[str, tuple[Verification, str, float]] = {}  # provider -> (result, key HMAC, expiry)
+        self.version = 0  # bumps with every result recorded: answers that show checks depend on it
 
     def _mark(self, key: str | None) -> str:
         return hmac.new(self._salt, (key or "").encode(), hashlib.sha256).hexdigest()
 
     def record(self, result: Verification, key: str | None) -> None:
         self._held[result.provider_id] = (result, self._mark(key), time.monotonic() + self.ttl)
+        self.version += 1
 
     def current(self, provider_id: str, key: str | None) -> Verification | None:
         """The provider's result if it is for this key and not expired."""
