@@ -60,6 +60,7 @@ BALANCED_SPAN = 80.0
 BALANCED_MARGINS = {"coding": 10.0, "agentic": 10.0, "creative": 20.0}  # 45 otherwise
 COST_SPAN = 4.0
 PRICE_TIE = 1.1
+NEGLIGIBLE_PRICE = 0.10  # cost: prices per 1M tokens under this are one step (README)
 CONTEXT_TIE = 1.1
 NEWER_PRICE = 1.5
 EPS = 1e-6
@@ -249,7 +250,8 @@ def assert_capability_order(values: list[float]) -> None:
 
 
 def assert_cost_order(picks: list[Recommendation], prices: list[float | None], floor: float | None) -> None:
-    """The cheapest good-enough first (10% is a tie); below the floor or over 4x the first's price: left out."""
+    """The cheapest good-enough first (10% is a tie, and every price under 10 cents per 1M one step); below
+    the floor or over 4x the first's price: left out."""
     sides = [floor_side(p) for p in picks]
     if floor is not None:
         for pick, side in zip(picks, sides, strict=True):
@@ -262,8 +264,9 @@ def assert_cost_order(picks: list[Recommendation], prices: list[float | None], f
     good = [price for price, side in zip(prices, sides, strict=True) if side is not False]
     known = [price for price in good if price is not None]
     assert good[: len(known)] == known, "an unknown price is listed before a known one"
-    for i, j in combinations(range(len(known)), 2):
-        assert known[j] * PRICE_TIE >= known[i] - EPS, (i, j, known)
+    steps = [max(price, NEGLIGIBLE_PRICE) for price in known]  # a negligible price does not decide
+    for i, j in combinations(range(len(steps)), 2):
+        assert steps[j] * PRICE_TIE >= steps[i] - EPS, (i, j, known)
     if known and prices[0] is not None and (floor is None or sides[0]):
         assert all(p is None or p <= COST_SPAN * prices[0] + EPS for p in prices), (prices[0], prices)
 

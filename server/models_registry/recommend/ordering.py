@@ -11,7 +11,9 @@
      gpt-5 vs gpt-5-mini, gemini-2.5-pro vs -flash), the cheapest (blended USD per 1M
      tokens, 3 input : 1 output; an unknown price last); then the rest by score;
    - `cost`: the cheapest model whose score reaches the quality floor (the reference small
-     model's score in that column; an estimate must clear it by its uncertainty), then the rest;
+     model's score in that column; an estimate must clear it by its uncertainty), then the rest.
+     Prices under `NEGLIGIBLE_PRICE` per 1M tokens are one step: there a measured score beats an
+     estimate, then the score an estimate is sure to reach (value less its uncertainty) decides;
    - `context`: the largest context above the same floor; contexts within `CONTEXT_TIE` of the
      largest are one band (1,050,000 and 1,000,000 tokens hold the same documents), best score
      first, without premium tiers (as balanced: gpt-5.5-pro beside gpt-5.5).
@@ -53,6 +55,7 @@ COST_SPAN = (
     4.0  # "cheap": picks dearer than this times the cheapest good-enough pick are not what was asked for
 )
 PRICE_TIE = 1.1  # prices within 10% of each other are a tie
+NEGLIGIBLE_PRICE = 0.10  # cost: below 10 cents per 1M tokens price no longer decides; what is sure to be good does
 CONTEXT_TIE = 1.1  # context: bands of 10% below the largest context above the floor
 PREVIEW_MARGIN = 10.0
 PREFERENCE_BONUS = 10.0
@@ -199,12 +202,18 @@ class _Ranking:
         margin = 0.0 if s.basis == "measured" else s.uncertainty
         return self.floor is not None and s.value - margin < self.floor
 
-    def price_step(self, c: Candidate) -> tuple[bool, float]:
-        """The price as the order sees it: unknown last, and within `PRICE_TIE` of each other equal."""
+    def price_step(self, c: Candidate, negligible: float = 0.0) -> tuple[bool, float]:
+        """The price as the order sees it: unknown last, within `PRICE_TIE` of each other equal, and every
+        price per 1M tokens under `negligible` one step."""
         price = self.call_price(c) if not self.expected else self.per_million(c)
         if price is None:
             return (True, 0.0)
-        return (False, math.floor(math.log(max(price, 1e-6), PRICE_TIE)))
+        return (False, math.floor(math.log(max(price, negligible, 1e-6), PRICE_TIE)))
+
+    def assured(self, c: Candidate) -> float:
+        """The value a model is sure to reach: an estimate counts its uncertainty against it."""
+        s = c.scores[self.plan.column]
+        return self.value(c) - (0.0 if s.basis == "measured" else s.uncertainty)
 
     def context_band(self, c: Candidate) -> int:
         """How many `CONTEXT_TIE` steps below the largest context above the floor (0: within one)."""
@@ -217,7 +226,8 @@ class _Ranking:
         named = (-self.named(c), self.older_generation(c))
         match self.plan.optimize:
             case "cost":
-                return (*named, self.below_floor(c), *self.price_step(c), self.fast_last(c), -self.value(c))
+                return (*named, self.below_floor(c), *self.price_step(c, NEGLIGIBLE_PRICE), self.fast_last(c),
+                        c.scores[self.plan.column].rank, -self.assured(c))
             case "context":
                 return (*named, self.below_floor(c), c.context <= 0, self.context_band(c), -self.value(c))
             case "balanced":
