@@ -125,13 +125,18 @@ async def test_eight_writers_at_once_on_two_registries_lose_nothing(tmp_path, po
         async with anyio.create_task_group() as tg:
             for n in range(8):
                 tg.start_soon(writer, n)
+        conn = await asyncpg.connect(postgres.url)
+        try:
+            stored = dict(await conn.fetch(f"SELECT role, model FROM {TABLE}"))
+        finally:
+            await conn.close()
         expected = {f"w{n}-r{i}": MODELS[i % 3] for n in range(8) for i in range(50)}
-        for registry in (a, b):
-            await eventually(lambda r=registry: expected.items() <= r._defaults.load().items())
-        await eventually(lambda: a._defaults.load()["contested"] == b._defaults.load()["contested"])
+        assert stored == {**expected, "contested": stored["contested"]}
+        for registry in (a, b):  # each one's memory: the table, within a second of the last write
+            await eventually(lambda r=registry: r._defaults.load() == stored)
     reliability.record("shared-defaults", {
         "scenario": "8 writers x 50 roles, in-process, two registries", "processes": 1, "writes": 800,
-        "lost": 0, "outcome": "every role on both; the contested role agrees",
+        "lost": 0, "outcome": "every role in the table and in both registries' memory within 1 s",
     })
 
 
@@ -194,7 +199,9 @@ def test_one_shot_cli_commands_read_and_write_the_shared_defaults(tmp_path, post
     cli = [sys.executable, "-m", "models_registry"]
     done = subprocess.run([*cli, "default", "set", "openai/gpt-5-mini", "--role", "small"], env=env,
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0 and not done.stderr, done.stderr  # a fresh database: nothing to warn about
+    status = subprocess.run([*cli, "status", "--json"], env=env, capture_output=True, text=True, timeout=60)
+    assert '"problems": []' in status.stdout and "(read at " in status.stdout, status.stdout
     shown = subprocess.run([*cli, "default", "get", "--role", "small", "--json"], env={**env, "MODELS_REGISTRY_STATE_DIR": str(tmp_path / "elsewhere")},
                            capture_output=True, text=True, timeout=60)
     assert '"model": "openai/gpt-5-mini"' in shown.stdout and '"source": "stored (set_default)"' in shown.stdout
@@ -341,6 +348,8 @@ async def test_replicas_keep_answering_through_a_database_outage(tmp_path, postg
         for _ in range(2):  # both replicas: the last known default, and status names the problem
             got = await client.call_tool("get_default", {"role": "small"})
             assert got.structured_content["model"] == "openai/gpt-5-mini"
+            status = (await client.read_resource("models://status")).contents[0].text
+            assert "shared defaults database" in status and "answering with the 1 defaults known then" in status
         failed = await client.call_tool("set_default", {"model": "openai/gpt-5", "role": "small"})
         assert failed.is_error and "could not save the default" in text_of(failed)
         assert "connection refused" in text_of(failed) and "nothing was changed" in text_of(failed)
@@ -413,3 +422,77 @@ async def test_readyz_and_metrics_follow_the_database(tmp_path, postgres, reliab
         "scenario": "/readyz and /metrics while the database is stopped", "processes": 1, "writes": 1, "lost": 0,
         "outcome": "/readyz 503 naming the database, 200 again after; defaults_store_errors_total counts",
     })
+
+
+async def test_a_password_the_url_cannot_hold_is_refused_and_never_shown(tmp_path, postgres, reliability):
+    """A password with '/', '?' or '#' ends a URL's userinfo early: refused as written; percent-encoded, or
+    in PGPASSWORD, it works."""
+    hard = "Ab3/kQ9?z#T@" + postgres.password[:8]
+    conn = await asyncpg.connect(postgres.url)
+    try:
+        await conn.execute(f"ALTER ROLE registry PASSWORD '{hard}'")
+    finally:
+        await conn.close()
+    raw = postgres.url_with_password("PLACEHOLDER").replace("PLACEHOLDER", hard)
+    registry = registry_on(tmp_path, raw, "raw")
+    async with registry.running(background_refresh=False):
+        status = registry.status()
+        with pytest.raises(OSError, match="cannot be read") as raised:
+            await registry.set_default("openai/gpt-5")
+        seen = [status.model_dump_json(), str(raised.value), *await registry.readiness()]
+    assert "percent-encode the password" in status.model_dump_json()
+    assert not [text for text in seen if "kQ9" in text]
+    async with registry_on(tmp_path, postgres.url_with_password(hard), "encoded").running(background_refresh=False) as ok:
+        await ok.set_default("openai/gpt-5")
+        assert ok.status().problems == []
+    reliability.record("shared-defaults", {
+        "scenario": "password with / ? # @ written raw in the URL", "processes": 1, "writes": 1, "lost": 0,
+        "outcome": "refused before any connection, status says to percent-encode; encoded it works; never shown",
+    })
+
+
+async def test_a_replica_whose_first_connection_ends_keeps_following(tmp_path, postgres):
+    """An SSE server runs one running() block per connection: when the first ends, another takes the listener over."""
+    registry, other = registry_on(tmp_path, postgres.url, "a"), registry_on(tmp_path, postgres.url, "b")
+    second_open, first_closed, done = anyio.Event(), anyio.Event(), anyio.Event()
+
+    async def first_connection() -> None:
+        async with registry.running(background_refresh=False):
+            await second_open.wait()
+        first_closed.set()
+
+    async def second_connection() -> None:
+        await anyio.sleep(0.1)  # the first holds the listener
+        async with registry.running(background_refresh=False):
+            second_open.set()
+            await done.wait()
+
+    async with other.running(background_refresh=False), anyio.create_task_group() as tg:
+        tg.start_soon(first_connection)
+        tg.start_soon(second_connection)
+        await first_closed.wait()
+        await other.set_default("anthropic/claude-haiku-4-5", "small")  # not what the fallback would give
+        await eventually(lambda: registry.get_default("small").source == "stored (set_default)", seconds=3)
+        assert registry.get_default("small").model == "anthropic/claude-haiku-4-5"
+        done.set()
+
+
+async def test_readiness_probes_do_not_knock_on_the_database(tmp_path, postgres):
+    async def connections() -> int:
+        conn = await asyncpg.connect(postgres.url)
+        try:
+            return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE usename = 'registry'") - 1
+        finally:
+            await conn.close()
+
+    async with registry_on(tmp_path, postgres.url).running(background_refresh=False) as registry:
+        before = await connections()
+        for _ in range(50):
+            assert await registry.readiness() == []
+        assert await connections() == before  # the listener's connection only
+
+
+def test_a_multi_host_url_is_shown_without_credentials(tmp_path):
+    registry = registry_on(tmp_path, "postgresql://registry:sekrit-pw@10.0.0.1:5432,10.0.0.2:5432/registry")
+    assert registry.status().defaults_store.startswith("postgresql://10.0.0.1:5432,10.0.0.2:5432/registry")
+    assert "sekrit" not in registry.status().model_dump_json()

@@ -53,6 +53,8 @@ from .recommend import (
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
     from .config import UserConfig
     from .shared_defaults import PostgresDefaults
 from .local import LocalServer, LocalSettings, detect_local
@@ -351,7 +353,7 @@ class Registry:
         self._local: dict[str, dict[str, Any]] = {}  # provider entries of the local runtimes found last
         self._local_overlay: tuple[Catalog, dict[str, dict[str, Any]], Catalog] | None = None
         self._available: tuple[Catalog, frozenset[str], frozenset[str]] | None = None
-        self._defaults_following = False
+        self._defaults_lock: anyio.Lock | None = None  # one listener on the shared defaults across running() blocks
 
     @classmethod
     @asynccontextmanager
@@ -371,9 +373,8 @@ class Registry:
         self._running += 1
         try:
             async with anyio.create_task_group() as tg:
-                if self.shares_defaults and not self._defaults_following:
-                    self._defaults_following = True  # one listener across nested blocks
-                    await tg.start(self._follow_shared_defaults)
+                if self.shares_defaults:
+                    await self._join_defaults_listener(tg)
                 if background_refresh and self.settings.network_allowed:
                     tg.start_soon(self._refresh_while_first)
                 tg.start_soon(self._warm_up)
@@ -860,14 +861,24 @@ class Registry:
 
     async def load_shared_defaults(self) -> None:
         """Read the shared defaults once, for a one-shot command (a server follows them in `running`)."""
-        if self.shares_defaults and not self._defaults_following:
+        if self.shares_defaults and not self._defaults.following:
             await self._defaults.load_once()
 
+    async def _join_defaults_listener(self, tg: TaskGroup) -> None:
+        """One block runs the listener; the others queue for it and take over when that block ends (an SSE
+        server runs one block per connection). The first waits for its first read, so it starts with the
+        stored defaults."""
+        if self._defaults_lock is None:
+            self._defaults_lock = anyio.Lock()
+        if self._defaults_lock.locked():
+            tg.start_soon(self._follow_shared_defaults)
+        else:
+            await tg.start(self._follow_shared_defaults)
+
     async def _follow_shared_defaults(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
-        try:
+        assert self._defaults_lock is not None
+        async with self._defaults_lock:
             await self._defaults.run(task_status=task_status)
-        finally:
-            self._defaults_following = False
 
     def watch_defaults(self) -> AbstractAsyncContextManager[MemoryObjectReceiveStream[None]]:
         """An item whenever the defaults may have changed (here or, when shared, in another process);

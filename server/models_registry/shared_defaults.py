@@ -15,6 +15,7 @@ task reconnects with backoff. The URL's password never appears in any message.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -65,11 +66,22 @@ class PostgresDefaults:
 
     def __init__(self, url: str):
         self.url = url
-        self.where = redact_url(url)  # postgresql://host:port/db: no user, no password
-        self._secret = unquote(urlsplit(url).password or "")
-        self.problem: str | None = None
+        raw_password = _raw_userinfo(url).partition(":")[2]
+        # PGPASSWORD: asyncpg's place for a password the URL leaves out (deploy/compose.yaml uses it).
+        self._secrets = [url, raw_password, unquote(raw_password), os.environ.get("PGPASSWORD", "")]
+        # A password with an unencoded '/', '?' or '#' ends the URL's userinfo early: the URL would be read
+        # wrong (and the password shown as part of a host or path). Refused, never tried.
+        self.malformed = _misread(url)
+        # postgresql://host:port/db: no user, no password, no query
+        self.where = _after_userinfo(url) if self.malformed else redact_url(url)
+        self.problem: str | None = (
+            "MODELS_REGISTRY_STATE_URL cannot be read: percent-encode the password's '/', '?', '#' and '@' "
+            "(or give the password in PGPASSWORD); using no stored defaults"
+            if self.malformed else None
+        )
         self.errors = 0  # failed connects, reloads and writes since start (for /metrics)
         self.connected = False
+        self.read_at: datetime | None = None  # the last successful read of the table
         self.on_change: Callable[[], None] = lambda: None  # called when the roles in memory change
         self._roles: dict[str, str] = {}
         self._changes = 0
@@ -79,7 +91,18 @@ class PostgresDefaults:
         self._running = False
 
     def describe(self) -> str:
-        return f"{self.where} ({'connected' if self.connected else 'not connected'})"
+        if self.connected:
+            state = "connected"
+        elif self.problem or self.read_at is None:
+            state = "not connected"
+        else:
+            state = f"read at {self.read_at:%H:%M:%S} UTC"  # a one-shot command's single read
+        return f"{self.where} ({state})"
+
+    @property
+    def following(self) -> bool:
+        """True while `run` follows the table (a server); False for a one-shot command."""
+        return self._running
 
     def load(self) -> dict[str, str]:
         """The roles as last read from the database (empty until the first read)."""
@@ -94,6 +117,8 @@ class PostgresDefaults:
     async def save(self, role: str, model_ref: str) -> None:
         """Upsert one role; StoreUnavailable when the database cannot take it (nothing changed then)."""
         try:
+            if self.malformed:
+                raise ValueError("the URL cannot be read (see status)")
             with anyio.fail_after(CONNECT_SECONDS + QUERY_SECONDS):
                 if self._running:
                     pool = await self._writer_pool()
@@ -112,6 +137,9 @@ class PostgresDefaults:
             log.warning("shared defaults: could not save %s: %s", role, reason)
             raise StoreUnavailable(f"the shared defaults database did not take the change: {reason}") from None
         self._remember({**self._roles, role: model_ref})
+        # Another replica may have written this role between our commit and the line above, and our
+        # listener may have read that already: read the table once more, after this write.
+        self._notified()
 
     async def _write(self, conn: Any, role: str, model_ref: str) -> None:
         async with conn.transaction():
@@ -134,6 +162,8 @@ class PostgresDefaults:
 
     async def load_once(self) -> None:
         """Read the table once (a one-shot command); on failure the problem says why."""
+        if self.malformed:
+            return
         try:
             with anyio.fail_after(CONNECT_SECONDS + QUERY_SECONDS):
                 conn = await self._connect()
@@ -145,15 +175,12 @@ class PostgresDefaults:
             self._went_down(exc)
 
     async def check(self) -> str | None:
-        """None when the database answers now, else why not (for /readyz)."""
-        try:
-            with anyio.fail_after(1.0):
-                pool = await self._writer_pool()
-                async with pool.acquire(timeout=1.0) as conn:
-                    await conn.fetchval("SELECT 1", timeout=1.0)
-        except Exception as exc:
-            return f"shared defaults database: {self.describe_error(exc)}"
-        return None
+        """None while the listener is connected, else a reason (for /readyz, which anyone may ask: the
+        details stay in status). No query: a flood of probes must not knock on the database, and the
+        listener notices a lost connection at once (a dead network path within KEEPALIVE_SECONDS)."""
+        if self.connected:
+            return None
+        return "the shared defaults database is not connected (details in status)"
 
     async def run(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
         """Follow the table until cancelled: connect, LISTEN, read, and reconnect with backoff when lost.
@@ -164,6 +191,9 @@ class PostgresDefaults:
         self._running = True
         delay, started = 0.25, False
         try:
+            if self.malformed:  # nothing to connect to: the problem says so
+                task_status.started()
+                await anyio.sleep_forever()
             while True:
                 try:
                     conn = await self._listen()
@@ -228,7 +258,13 @@ class PostgresDefaults:
                 await self._reload(conn)
 
     async def _reload(self, conn: Any) -> None:
-        rows = await conn.fetch(f"SELECT role, model FROM {TABLE}", timeout=QUERY_SECONDS)
+        import asyncpg
+
+        try:
+            rows = await conn.fetch(f"SELECT role, model FROM {TABLE}", timeout=QUERY_SECONDS)
+        except asyncpg.UndefinedTableError:  # a database no replica has written to yet
+            rows = []
+        self.read_at = datetime.now(UTC)
         roles, bad = {}, []
         for row in rows:
             role, model = row["role"], row["model"]
@@ -288,11 +324,36 @@ class PostgresDefaults:
             text = exc.strerror or str(exc) or name
         else:
             text = str(exc).strip() or name
-        return _scrub(text, [self.url, self._secret])[:300]
+        return _scrub(text, self._secrets)[:300]
+
+
+def _raw_userinfo(url: str) -> str:
+    """What stands between '://' and the last '@' (user:password), as written."""
+    rest = url.partition("://")[2]
+    userinfo, at, _ = rest.rpartition("@")
+    return userinfo if at else ""
+
+
+def _after_userinfo(url: str) -> str:
+    """scheme://host:port/db of any URL, however malformed: what follows the last '@', without a query."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2].partition('?')[0].partition('#')[0]}"
+
+
+def _misread(url: str) -> bool:
+    """The URL parser would not see the userinfo as written (an unencoded '/', '?' or '#' in the password)."""
+    raw = _raw_userinfo(url)
+    if not raw:
+        return False
+    try:
+        parts = urlsplit(url)
+        parsed = f"{parts.username or ''}:{parts.password}" if parts.password is not None else parts.username or ""
+    except ValueError:
+        return True
+    return parsed != raw
 
 
 def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
     return re.sub(r"postgres(?:ql)?://\S+", lambda m: redact_url(m.group(0)), text)

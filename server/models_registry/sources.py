@@ -108,9 +108,7 @@ def redact_url(url: str) -> str:
     """
     parts = urlsplit(url)
     if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
+        host = parts.netloc.rpartition("@")[2]  # as written: a port list (h1:5432,h2:5432) is no single port
         parts = parts._replace(netloc=host)
     if parts.query:
         fields = [field.partition("=") for field in parts.query.split("&")]
