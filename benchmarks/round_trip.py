@@ -54,7 +54,10 @@ async def _timed(client: Client, tool: str, arguments: dict[str, Any]) -> float:
 async def _measure(calls: int) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="models-registry-bench-") as tmp:
         env = registry_env(Path(tmp), "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
-        ours = StdioServerParameters(command=sys.executable, args=["-m", "models_registry", "serve"], env=env, cwd=tmp)
+        # Every call ranked afresh: the server would otherwise reuse the answer to the same call (AnswerCache),
+        # and these figures are the ranking's cost, not a kept answer's.
+        ours_env = {**env, "MODELS_REGISTRY_ANSWER_MAX_AGE": "0"}
+        ours = StdioServerParameters(command=sys.executable, args=["-m", "models_registry", "serve"], env=ours_env, cwd=tmp)
         bare = StdioServerParameters(command=sys.executable, args=[str(BARE_SERVER)], env=env, cwd=tmp)
         precomputed = StdioServerParameters(command=sys.executable, args=[str(PRECOMPUTED_SERVER)], env=env, cwd=tmp)
         async with Client(ours) as candidate, Client(bare) as trivial, Client(precomputed) as replay:

@@ -297,3 +297,31 @@ async def test_empty_answers_still_match_their_output_schema(tmp_path, mode):
     assert "next_offset" not in no_models.structured_content
     assert not no_picks.is_error and no_picks.structured_content["recommendations"] == []
     assert None not in no_picks.structured_content.values()
+
+
+async def test_kept_answers_follow_every_change_at_once_and_the_clock_within_max_age(tmp_path):
+    """AnswerCache: the same call is answered again from what was kept, but a new key, a new default or a
+    key check makes a new answer at once; whatever else changes shows within MODELS_REGISTRY_ANSWER_MAX_AGE."""
+    env = {"OPENAI_API_KEY": "sk-test"}
+    registry = make_registry(tmp_path, env=env)
+    async with Client(build_server(registry)) as client:
+        first = await call(client, "list_providers")
+        assert first.structured_content["summary"].startswith("1 provider available")
+        env["ANTHROPIC_API_KEY"] = "sk-ant-test"  # a credential variable: a new state
+        assert (await call(client, "list_providers")).structured_content["summary"].startswith("2 providers")
+        await call(client, "set_default", model="anthropic/claude-haiku-4-5", role="small")
+        assert (await call(client, "get_default", role="small")).structured_content["model"] == "anthropic/claude-haiku-4-5"
+        # Something the state does not cover (here, the catalog's date moved by hand) shows after max age.
+        before = (await call(client, "list_providers")).structured_content["catalog"]
+        registry._loaded = registry._loaded.__class__(**{**registry._loaded.__dict__, "fetched_at": None})
+        assert (await call(client, "list_providers")).structured_content["catalog"] == before  # kept
+        await anyio.sleep(1.05)
+        assert (await call(client, "list_providers")).structured_content["catalog"] != before
+
+
+async def test_an_answer_max_age_of_zero_answers_every_call_afresh(tmp_path):
+    registry = make_registry(tmp_path, answer_max_age_seconds=0)
+    async with Client(build_server(registry)) as client:
+        before = (await call(client, "list_providers")).structured_content["catalog"]
+        registry._loaded = registry._loaded.__class__(**{**registry._loaded.__dict__, "fetched_at": None})
+        assert (await call(client, "list_providers")).structured_content["catalog"] != before

@@ -266,7 +266,12 @@ async def test_stateless_replicas_answer_a_client_that_alternates_between_them(t
     async with replicas(tmp_path, postgres.url, "--stateless") as bases, client_of(bases, mode) as (client, transport):
         set_result = await client.call_tool("set_default", {"model": "openai/gpt-5-mini", "role": "small"})
         assert not set_result.is_error, text_of(set_result)
-        for _ in range(4):  # every read below lands on one replica or the other: all agree at once
+        # The other replica hears of the write by NOTIFY, a few milliseconds after the commit: within a
+        # second both answer it, and from then on every read, on either, does.
+        deadline = time.monotonic() + 1
+        while (await client.call_tool("get_default", {"role": "small"})).structured_content["model"] != "openai/gpt-5-mini":
+            assert time.monotonic() < deadline, "a replica did not see the write within a second"
+        for _ in range(4):
             got = await client.call_tool("get_default", {"role": "small"})
             assert got.structured_content["model"] == "openai/gpt-5-mini", text_of(got)
         assert len(transport.sent) == 2 and min(transport.sent.values()) >= 3  # both answered, in turn
@@ -496,3 +501,4 @@ def test_a_multi_host_url_is_shown_without_credentials(tmp_path):
     registry = registry_on(tmp_path, "postgresql://registry:sekrit-pw@10.0.0.1:5432,10.0.0.2:5432/registry")
     assert registry.status().defaults_store.startswith("postgresql://10.0.0.1:5432,10.0.0.2:5432/registry")
     assert "sekrit" not in registry.status().model_dump_json()
+

@@ -134,12 +134,13 @@ def _get(registry: Registry, model_ref: str) -> ModelEntry:
 
 # --- answers kept between calls ----------------------------------------------------------------
 
-ANSWER_MAX_AGE_SECONDS = 1.0  # the catalog's age and key checks' expiry move with the clock: a second behind at most
 MAX_ANSWERS = 512
 
 
 class AnswerCache:
-    """Read-only tools' answers, kept while `Registry.answer_state()` is unchanged and for at most a second.
+    """Read-only tools' answers, kept while `Registry.answer_state()` is unchanged and for at most
+    MODELS_REGISTRY_ANSWER_MAX_AGE seconds (1 by default: the catalog's age and key checks' expiry move
+    with the clock, so an answer is a second behind them at most; 0 keeps none).
 
     An agent framework calls list_providers or get_default before nearly every sub-task, with the
     same arguments; building the answer costs more than the SDK's whole request path. A changed
@@ -149,18 +150,22 @@ class AnswerCache:
 
     def __init__(self, registry: Registry):
         self.registry = registry
+        self.max_age = registry.settings.answer_max_age_seconds
         self._answers: dict[tuple[Any, ...], tuple[tuple[Any, ...], float, CallToolResult]] = {}
         self.hits = 0
 
     def kept(self, tool: Callable[..., Awaitable[CallToolResult]]) -> Callable[..., Awaitable[CallToolResult]]:
         """The tool with its answers kept, per arguments (the SDK reads the signature through `wraps`)."""
 
+        if self.max_age <= 0:
+            return tool
+
         @functools.wraps(tool)
         async def answer(**arguments: Any) -> CallToolResult:
             key = (tool.__name__, *((name, _frozen(value)) for name, value in sorted(arguments.items())))
             state, now = self.registry.answer_state(), anyio.current_time()
             kept = self._answers.get(key)
-            if kept is not None and kept[0] == state and now - kept[1] < ANSWER_MAX_AGE_SECONDS:
+            if kept is not None and kept[0] == state and now - kept[1] < self.max_age:
                 self.hits += 1
                 return kept[2]
             result = await tool(**arguments)

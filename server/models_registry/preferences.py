@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,20 +37,18 @@ class DefaultsStore:
         self.path = directory / "defaults.json"
         self.problem: str | None = None
         self.errors = 0  # failed writes since start (for /metrics)
-        self.on_change: Callable[[], None] = lambda: None  # called after each save
         self._seen: tuple[tuple[int, int, int], dict[str, str]] | None = None  # (file identity, roles)
 
     def describe(self) -> str:
         return f"file {self.path}"
 
     async def save(self, role: str, model_ref: str) -> None:
-        """`set` in a worker thread (it may wait for another process's lock), then tell `on_change`."""
+        """`set` in a worker thread (it may wait for another process's lock)."""
         try:
             await anyio.to_thread.run_sync(self.set, role, model_ref)
         except OSError:
             self.errors += 1
             raise
-        self.on_change()
 
     async def check(self) -> str | None:
         """None: a file store is always ready (a write that fails says so itself)."""

@@ -337,7 +337,6 @@ class Registry:
         self._refresh_lock: anyio.Lock | None = None
         self._subscribers: set[MemoryObjectSendStream[RefreshResult]] = set()
         self._defaults = _defaults_store(self.settings)
-        self._defaults.on_change = self._defaults_changed
         self._defaults_watchers: set[MemoryObjectSendStream[None]] = set()
         self.refresh_outcomes: Counter[str] = Counter()  # refresh attempts in this process, by outcome
         self._running = 0
@@ -847,6 +846,8 @@ class Registry:
         check_role(role)
         entry = self.get(model_ref)
         await self._defaults.save(role, entry.ref)
+        if not self.shares_defaults:  # the shared store's listener tells of every change, this one included
+            self._defaults_changed()
         return self.get_default(role)
 
     @property
@@ -878,7 +879,7 @@ class Registry:
     async def _follow_shared_defaults(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
         assert self._defaults_lock is not None
         async with self._defaults_lock:
-            await self._defaults.run(task_status=task_status)
+            await self._defaults.run(self._defaults_changed, task_status=task_status)
 
     def watch_defaults(self) -> AbstractAsyncContextManager[MemoryObjectReceiveStream[None]]:
         """An item whenever the defaults may have changed (here or, when shared, in another process);

@@ -45,6 +45,7 @@ class Settings:
     verify_ttl_seconds: int = 3600  # how long a key check is trusted
     state_url: str | None = None  # postgresql://...: defaults shared by every process on one database
     stateless: bool = False  # streamable HTTP answers each request on its own (replicas behind a balancer)
+    answer_max_age_seconds: float = 1.0  # how long a read-only tool's answer is kept while nothing changed; 0: never
     problems: tuple[str, ...] = ()
     set_by_env: frozenset[str] = frozenset()  # the fields a variable set; the config file cannot change them
 
@@ -72,6 +73,11 @@ class Settings:
             kwargs["config_file"] = Path(config).expanduser()
         if "MODELS_REGISTRY_OFFLINE" not in env or not env["MODELS_REGISTRY_OFFLINE"].strip():
             kwargs.pop("offline")
+        if max_age := env.get("MODELS_REGISTRY_ANSWER_MAX_AGE", "").strip():
+            try:
+                kwargs["answer_max_age_seconds"] = min(60.0, max(0.0, float(max_age)))
+            except ValueError:
+                problems.append(f"MODELS_REGISTRY_ANSWER_MAX_AGE={max_age!r} is not a number of seconds; using 1")
         if state_url := env.get("MODELS_REGISTRY_STATE_URL", "").strip():
             kwargs["state_url"] = state_url
         for name, field_name in (

@@ -82,7 +82,7 @@ class PostgresDefaults:
         self.errors = 0  # failed connects, reloads and writes since start (for /metrics)
         self.connected = False
         self.read_at: datetime | None = None  # the last successful read of the table
-        self.on_change: Callable[[], None] = lambda: None  # called when the roles in memory change
+        self._on_change: Callable[[], None] = _nothing  # while `run` follows: called when the roles change
         self._roles: dict[str, str] = {}
         self._changes = 0
         self._loaded = False
@@ -182,13 +182,15 @@ class PostgresDefaults:
             return None
         return "the shared defaults database is not connected (details in status)"
 
-    async def run(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, on_change: Callable[[], None], *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
         """Follow the table until cancelled: connect, LISTEN, read, and reconnect with backoff when lost.
 
         Started (task_status) after the first attempt, whatever its outcome, so a server's first
         answers already see the stored defaults when the database is up.
         """
-        self._running = True
+        # Held only while following: a store that kept its registry's method would keep the registry (and
+        # its whole catalog) alive in a reference cycle after it is dropped, until a full collection.
+        self._on_change, self._running = on_change, True
         delay, started = 0.25, False
         try:
             if self.malformed:  # nothing to connect to: the problem says so
@@ -218,7 +220,7 @@ class PostgresDefaults:
                 await anyio.sleep(delay)
                 delay = min(delay * 2, max(delay, MAX_BACKOFF_SECONDS))
         finally:
-            self._running = False
+            self._on_change, self._running = _nothing, False
             self.connected = False
             if self._pool is not None:
                 pool, self._pool = self._pool, None
@@ -281,7 +283,7 @@ class PostgresDefaults:
         if roles != self._roles:
             self._roles = roles
             self._changes += 1
-            self.on_change()
+            self._on_change()
 
     def _went_down(self, exc: BaseException) -> None:
         self.errors += 1
@@ -325,6 +327,10 @@ class PostgresDefaults:
         else:
             text = str(exc).strip() or name
         return _scrub(text, self._secrets)[:300]
+
+
+def _nothing() -> None:
+    pass
 
 
 def _raw_userinfo(url: str) -> str:
