@@ -102,3 +102,23 @@ def test_a_registry_no_longer_used_is_freed_at_once(tmp_path):
         assert gone() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("key", "ranked_first", "default"),
+    [
+        # recommend_model's first pick is the ChatGPT alias (it moves with ChatGPT) and a preview: a default
+        # that is used call after call names the next of the top three, a stable model.
+        ("OPENAI_API_KEY", "openai/gpt-5.3-chat-latest", "openai/gpt-5.4"),
+        ("GEMINI_API_KEY", "google/gemini-3-flash-preview", "google/gemini-3.5-flash"),
+    ],
+)
+def test_a_fallback_default_names_a_stable_model_not_an_alias_or_a_preview(tmp_path, key, ranked_first, default):
+    from models_registry.recommend import RecommendRequest
+
+    settings = Settings(offline=True, cache_dir=tmp_path / "c", state_dir=tmp_path / "s", config_file=None, local=False)
+    registry = Registry(settings, env={key: "sk-test"})  # the bundled snapshot
+    first = registry.recommend(RecommendRequest(kind="chat", capabilities=("tool_call",), limit=1))
+    assert first.recommendations[0].model == ranked_first
+    info = registry.get_default()
+    assert (info.model, info.source, info.usable) == (default, "fallback", True)

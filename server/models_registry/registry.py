@@ -50,6 +50,7 @@ from .recommend import (
     kind_of,
     recommend,
 )
+from .recommend.identity import parse_offering
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -290,6 +291,12 @@ async def _listening(senders: set[MemoryObjectSendStream[Any]], size: int) -> As
         senders.discard(send)
         send.close()
         receive.close()
+
+
+def _moves(model_ref: str) -> bool:
+    """An alias ('-latest', '~') or a preview: a model that may change or go away under a default."""
+    identity = parse_offering(*split_model_ref(model_ref))
+    return identity.alias or identity.preview
 
 
 def _defaults_store(settings: Settings) -> DefaultsStore | PostgresDefaults:
@@ -960,12 +967,16 @@ class Registry:
         return DefaultInfo(role=role, model=entry.ref, source=source, usable=True)
 
     def _fallback(self, role: str) -> str | None:
-        """A chat model with tool calling: 'small' the cheapest above the quality floor, any other role the best value."""
+        """A chat model with tool calling: 'small' the cheapest above the quality floor, any other role the best
+        value. A default is used call after call, so it names a stable model: not an alias that moves
+        ('-latest', '~') nor a preview that may be withdrawn; the first of the top three that is neither, when
+        there is such."""
         request = RecommendRequest(
-            kind="chat", capabilities=("tool_call",), optimize="cost" if role == "small" else "balanced", limit=1
+            kind="chat", capabilities=("tool_call",), optimize="cost" if role == "small" else "balanced", limit=3
         )
-        picks = self.recommend(request).recommendations
-        return picks[0].model if picks else None
+        picks = [pick.model for pick in self.recommend(request).recommendations]
+        stable = [ref for ref in picks if not _moves(ref)]
+        return (stable or picks or [None])[0]
 
     # --- refresh -------------------------------------------------------------------------------
 
