@@ -41,6 +41,15 @@ def registry_on(tmp_path: Path, url: str, name: str = "a") -> Registry:
     return Registry(settings, env=KEYS)
 
 
+async def table_of(url: str) -> dict[str, str]:
+    """The defaults table as the database holds it, read on a connection of its own."""
+    conn = await asyncpg.connect(url)
+    try:
+        return dict(await conn.fetch(f"SELECT role, model FROM {TABLE}"))
+    finally:
+        await conn.close()
+
+
 async def eventually(check, seconds: float = 1.0) -> float:
     """Seconds until check() is true; fails after `seconds` (the issue's bound for replicas to agree)."""
     start = time.monotonic()
@@ -74,12 +83,7 @@ async def test_a_default_set_in_one_registry_reaches_another_within_a_second(tmp
 async def test_the_table_is_created_on_first_use_and_a_new_registry_reads_it(tmp_path, postgres):
     async with registry_on(tmp_path, postgres.url).running(background_refresh=False) as a:
         await a.set_default("anthropic/claude-haiku-4-5")
-    conn = await asyncpg.connect(postgres.url)
-    try:
-        rows = await conn.fetch(f"SELECT role, model FROM {TABLE}")
-    finally:
-        await conn.close()
-    assert [(r["role"], r["model"]) for r in rows] == [("default", "anthropic/claude-haiku-4-5")]
+    assert await table_of(postgres.url) == {"default": "anthropic/claude-haiku-4-5"}
     async with registry_on(tmp_path, postgres.url, "fresh").running(background_refresh=False) as again:
         assert again.get_default().model == "anthropic/claude-haiku-4-5"
 
@@ -125,11 +129,7 @@ async def test_eight_writers_at_once_on_two_registries_lose_nothing(tmp_path, po
         async with anyio.create_task_group() as tg:
             for n in range(8):
                 tg.start_soon(writer, n)
-        conn = await asyncpg.connect(postgres.url)
-        try:
-            stored = dict(await conn.fetch(f"SELECT role, model FROM {TABLE}"))
-        finally:
-            await conn.close()
+        stored = await table_of(postgres.url)
         expected = {f"w{n}-r{i}": MODELS[i % 3] for n in range(8) for i in range(50)}
         assert stored == {**expected, "contested": stored["contested"]}
         for registry in (a, b):  # each one's memory: the table, within a second of the last write
@@ -313,11 +313,7 @@ async def test_eight_clients_fifty_writes_each_across_two_replicas_lose_none(tmp
             for n in range(8):
                 tg.start_soon(writer, n)
         took = time.monotonic() - start
-        conn = await asyncpg.connect(postgres.url)
-        try:
-            stored = dict(await conn.fetch(f"SELECT role, model FROM {TABLE}"))
-        finally:
-            await conn.close()
+        stored = await table_of(postgres.url)
         expected = {f"c{n}-r{i}": MODELS[i % 3] for n in range(8) for i in range(50)}
         assert stored == expected
         for base in bases:  # each replica's memory too, through its defaults resource
