@@ -2,7 +2,7 @@
 middleware that counts and times requests and tool calls, and the JSON log formatter.
 
 `/healthz` says the process answers and does nothing else; `/readyz` asks `Registry.readiness` (a catalog
-in hand, and the shared defaults database answering when there is one) and answers 503 with the reasons
+in hand, and the shared defaults listener connected when there is one) and answers 503 with the reasons
 otherwise. Both stay public when the server has a bearer token (load balancers probe without one);
 `/metrics` does not. All three check the Host header as the picker's routes do (DNS rebinding).
 
