@@ -150,7 +150,7 @@ async def test_a_database_outage_keeps_reads_answering_and_fails_writes_cleanly(
         assert registry.get_default("small").model == "openai/gpt-5-mini"
         problem = next(p for p in registry.status().problems if "shared defaults" in p)
         assert "answering with the 1 defaults known then" in problem
-        assert await registry.readiness()
+        assert registry.readiness()
         # Writes: a clear error, quickly, and nothing changed.
         start = time.monotonic()
         with pytest.raises(OSError, match="did not take the change: connection refused"):
@@ -166,7 +166,7 @@ async def test_a_database_outage_keeps_reads_answering_and_fails_writes_cleanly(
             await conn.close()
         took = await eventually(lambda: registry._defaults.problem is None, seconds=10)  # from the restart's end
         assert registry.get_default("small").model == "anthropic/claude-haiku-4-5"
-        assert await registry.readiness() == []
+        assert registry.readiness() == []
         await registry.set_default("openai/gpt-5", "small")
         assert registry.get_default("small").model == "openai/gpt-5"
         assert registry.defaults_store_errors >= 2
@@ -189,7 +189,7 @@ async def test_a_wrong_password_is_a_clear_problem_and_never_echoed(tmp_path, po
         assert registry.get_default().source == "fallback"  # the server still answers
         with pytest.raises(OSError, match="refused the credentials") as raised:
             await registry.set_default("openai/gpt-5")
-    seen = [problem, str(raised.value), status.model_dump_json(), caplog.text, *await registry.readiness()]
+    seen = [problem, str(raised.value), status.model_dump_json(), caplog.text, *registry.readiness()]
     assert not [text for text in seen if wrong in text or postgres.password in text]
     reliability.record("shared-defaults", {
         "scenario": "wrong password", "processes": 1, "writes": 1, "lost": 0,
@@ -443,7 +443,7 @@ async def test_a_password_the_url_cannot_hold_is_refused_and_never_shown(tmp_pat
         status = registry.status()
         with pytest.raises(OSError, match="cannot be read") as raised:
             await registry.set_default("openai/gpt-5")
-        seen = [status.model_dump_json(), str(raised.value), *await registry.readiness()]
+        seen = [status.model_dump_json(), str(raised.value), *registry.readiness()]
     assert "percent-encode the password" in status.model_dump_json()
     assert not [text for text in seen if "kQ9" in text]
     async with registry_on(tmp_path, postgres.url_with_password(hard), "encoded").running(background_refresh=False) as ok:
@@ -492,7 +492,7 @@ async def test_readiness_probes_do_not_knock_on_the_database(tmp_path, postgres)
     async with registry_on(tmp_path, postgres.url).running(background_refresh=False) as registry:
         before = await connections()
         for _ in range(50):
-            assert await registry.readiness() == []
+            assert registry.readiness() == []
         assert await connections() == before  # the listener's connection only
 
 

@@ -1222,7 +1222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.func(Settings.from_env(), args)
             return 0
         registry = Registry(Settings.from_env())
-        if registry.shares_defaults and args.command not in ("config", "refresh", "snapshot"):
+        if registry.shares_defaults and args.command not in ("config", "refresh"):
             anyio.run(registry.load_shared_defaults)  # a database that is down: the problem says so, answers go on
         if args.command in LOOKS_FOR_LOCAL and registry.settings.local:
             anyio.run(registry.detect_local)  # a second at most, and instant when nothing listens

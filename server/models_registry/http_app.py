@@ -196,7 +196,6 @@ def build_http_app(
     security = security_settings(host, port, allowed_hosts or [])
     if transport == "sse":
         app = server.sse_app(transport_security=security, host=host)
-        app.router.routes.extend(operations_routes(server, security, registry))
     else:
         app = server.streamable_http_app(
             transport_security=security,
@@ -210,7 +209,7 @@ def build_http_app(
             max_sessions=MAX_SESSIONS,
         )
         app.router.routes.extend(web_routes(server, security))  # the picker at / beside /mcp
-        app.router.routes.extend(operations_routes(server, security, registry))
-        if not stateless:  # no sessions, no table to make room in
-            app = SessionRoom(app, server.session_manager)
+    app.router.routes.extend(operations_routes(server, security, registry))
+    if transport == "streamable-http" and not stateless:  # the streamable session manager's table, when it has one
+        app = SessionRoom(app, server.session_manager)
     return BearerAuth(app, token, public=frozenset({"/"}) | PUBLIC_PATHS) if token else app

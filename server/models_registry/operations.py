@@ -77,7 +77,7 @@ def operations_routes(
     async def readyz(request: Request) -> Response:
         if problem := _host_problem(request, security):
             return problem
-        if reasons := await registry.readiness():
+        if reasons := registry.readiness():
             return JSONResponse(
                 {"status": "not ready", "reasons": reasons}, status_code=503, headers=NO_STORE
             )

@@ -50,7 +50,7 @@ class DefaultsStore:
             self.errors += 1
             raise
 
-    async def check(self) -> str | None:
+    def check(self) -> str | None:
         """None: a file store is always ready (a write that fails says so itself)."""
         return None
 

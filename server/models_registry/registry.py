@@ -293,6 +293,19 @@ async def _listening(senders: set[MemoryObjectSendStream[Any]], size: int) -> As
         receive.close()
 
 
+def _offer(senders: set[MemoryObjectSendStream[Any]], item: Any) -> int:
+    """Send `item` to every stream that has room, forgetting closed ones; how many were full."""
+    full = 0
+    for send in list(senders):
+        try:
+            send.send_nowait(item)
+        except anyio.WouldBlock:
+            full += 1
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            senders.discard(send)
+    return full
+
+
 def _moves(model_ref: str) -> bool:
     """An alias ('-latest', '~') or a preview: a model that may change or go away under a default."""
     identity = parse_offering(*split_model_ref(model_ref))
@@ -894,18 +907,12 @@ class Registry:
         return _listening(self._defaults_watchers, 1)
 
     def _defaults_changed(self) -> None:
-        for send in list(self._defaults_watchers):
-            try:
-                send.send_nowait(None)
-            except anyio.WouldBlock:  # one pending item already says "changed"
-                pass
-            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                self._defaults_watchers.discard(send)
+        _offer(self._defaults_watchers, None)  # a watcher with an item pending has been told already
 
-    async def readiness(self) -> list[str]:
+    def readiness(self) -> list[str]:
         """Why this registry should not take traffic yet; empty when ready (for /readyz)."""
         reasons = [] if len(self.catalog) else ["no catalog loaded"]
-        if problem := await self._defaults.check():
+        if problem := self._defaults.check():
             reasons.append(problem)
         return reasons
 
@@ -986,13 +993,8 @@ class Registry:
 
     def _publish(self, result: RefreshResult) -> None:
         self._last_refresh = result
-        for send in list(self._subscribers):
-            try:
-                send.send_nowait(result)
-            except anyio.WouldBlock:
-                log.debug("a subscriber is behind; dropped one refresh event")
-            except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                self._subscribers.discard(send)
+        if _offer(self._subscribers, result):
+            log.debug("a subscriber is behind; dropped one refresh event")
 
     def _result(
         self,

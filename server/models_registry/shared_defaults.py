@@ -35,6 +35,7 @@ TABLE = "models_registry_defaults"
 CHANNEL = "models_registry_defaults"
 CONNECT_SECONDS = 3.0
 QUERY_SECONDS = 5.0
+FIRST_BACKOFF_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 2.0  # a refused connection is cheap; a replica back late misses other replicas' changes
 REFUSED_BACKOFF_SECONDS = 30.0  # wrong credentials will not fix themselves: do not knock every 2 s
 KEEPALIVE_SECONDS = 15.0  # a listener on a dead network path notices within this
@@ -174,7 +175,7 @@ class PostgresDefaults:
         except Exception as exc:
             self._went_down(exc)
 
-    async def check(self) -> str | None:
+    def check(self) -> str | None:
         """None while the listener is connected, else a reason (for /readyz, which anyone may ask: the
         details stay in status). No query: a flood of probes must not knock on the database, and the
         listener notices a lost connection at once (a dead network path within KEEPALIVE_SECONDS)."""
@@ -191,34 +192,31 @@ class PostgresDefaults:
         # Held only while following: a store that kept its registry's method would keep the registry (and
         # its whole catalog) alive in a reference cycle after it is dropped, until a full collection.
         self._on_change, self._running = on_change, True
-        delay, started = 0.25, False
+        backoff = FIRST_BACKOFF_SECONDS
         try:
             if self.malformed:  # nothing to connect to: the problem says so
                 task_status.started()
                 await anyio.sleep_forever()
             while True:
+                conn, pause = None, backoff
                 try:
                     conn = await self._listen()
                 except Exception as exc:
                     self._went_down(exc)
                     if type(exc).__name__ in _REFUSALS:
-                        delay = REFUSED_BACKOFF_SECONDS
-                else:
-                    delay = 0.25
-                    if not started:
-                        task_status.started()
-                        started = True
+                        pause = REFUSED_BACKOFF_SECONDS
+                task_status.started()  # after the first attempt, whatever came of it; a no-op from then on
+                task_status = anyio.TASK_STATUS_IGNORED
+                if conn is not None:
+                    backoff = pause = FIRST_BACKOFF_SECONDS
                     try:
                         await self._follow(conn)
                     except Exception as exc:
                         self._went_down(exc)
                     finally:
                         conn.terminate()  # immediate: closing politely would wait on a dead link
-                if not started:
-                    task_status.started()
-                    started = True
-                await anyio.sleep(delay)
-                delay = min(delay * 2, max(delay, MAX_BACKOFF_SECONDS))
+                await anyio.sleep(pause)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         finally:
             self._on_change, self._running = _nothing, False
             self.connected = False
