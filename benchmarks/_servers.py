@@ -52,19 +52,22 @@ def memory_mib(pid: int) -> tuple[float, float]:
 
 
 @contextmanager
-def http_server(args: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
-    """A server subprocess answering streamable HTTP at http://127.0.0.1:PORT/mcp once this yields."""
+def http_server(args: list[str], env: dict[str, str], port: int, ready: str = "/mcp") -> Iterator[subprocess.Popen]:
+    """A server subprocess answering streamable HTTP at http://127.0.0.1:PORT/mcp once this yields: once GET
+    `ready` answers anything but 503. Ours waits on /readyz (a stateless server holds GET /mcp open as an
+    event stream, and /readyz also waits for a shared defaults store to connect); the bare server has /mcp only."""
     process = subprocess.Popen([sys.executable, *args], env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx2.get(f"http://127.0.0.1:{port}/mcp", timeout=1)
-                break
+                if httpx2.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code != 503:
+                    break
             except httpx2.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"{args} did not start") from None
-                time.sleep(0.05)
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{args} did not start")
+            time.sleep(0.05)
         yield process
     finally:
         process.terminate()

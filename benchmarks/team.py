@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from tests.postgres import PostgresServer, postgres_available
 
-from ._servers import free_port, registry_env
+from ._servers import free_port, http_server, registry_env
 from ._timing import Figure, print_table
 
 CONCURRENCY = 10
@@ -65,33 +64,13 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def _serve(env: dict[str, str], *flags: str) -> Iterator[str]:
-    """Our server over streamable HTTP with extra `flags`; yields its /mcp URL once /readyz says ready.
-
-    Not `_servers.http_server`: it waits for any answer to GET /mcp, which a stateless server holds
-    open as an event stream, and /readyz also waits for the PostgreSQL store to connect.
-    """
+    """Our server over streamable HTTP with extra `flags`; yields its /mcp URL once /readyz says ready."""
     port = free_port()
     args = ["-m", "models_registry", "serve", "--transport", "streamable-http", "--port", str(port), *flags]
-    process = subprocess.Popen(
-        [sys.executable, *args], env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"{args} did not start")
-            time.sleep(0.05)
+    with http_server(args, env, port, ready="/readyz"):
         url = f"http://127.0.0.1:{port}/mcp"
         anyio.run(_settle, url)
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def _settle(url: str) -> None:
